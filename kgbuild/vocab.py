@@ -1,0 +1,26 @@
+"""The graph's vocabulary: node labels, edge types and their attributes, shared by the graph and every sink."""
+from __future__ import annotations
+
+__all__ = ["NODE_LABELS", "EDGE_TYPES", "ENTITY_LABELS", "PROVENANCE_KEYS"]
+
+#: Node labels, as they appear in networkx (`label` attribute), Neo4j, RDF classes and Gephi.
+ENTITY_LABELS: tuple[str, ...] = ("Method", "Model", "Dataset", "Hardware")
+NODE_LABELS: tuple[str, ...] = ENTITY_LABELS + ("Paper", "Vendor", "HardwareClass", "SpeedupClaim", "Finding")
+
+#: Edge type -> (source labels, target labels, meaning).
+EDGE_TYPES: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
+    "PROPOSES": (("Paper",), ENTITY_LABELS, "the paper introduces the entity"),
+    "MENTIONS": (("Paper",), ENTITY_LABELS, "the paper names the entity without introducing it"),
+    "EVALUATED_ON": (("Model", "Method"), ("Dataset",), "a paper evaluates the model or method on the dataset"),
+    "REPORTS": (("Paper",), ("SpeedupClaim",), "the paper states the speedup figure"),
+    "ACHIEVED_BY": (("SpeedupClaim",), ("Method", "Model"), "the faster side of the claim"),
+    "OVER": (("SpeedupClaim",), ENTITY_LABELS, "the baseline of the claim, when it names a known entity"),
+    "MEASURED_ON": (("SpeedupClaim",), ("Hardware",), "the device the figure was measured on"),
+    "MADE_BY": (("Hardware",), ("Vendor",), "the hardware vendor"),
+    "IS_A": (("Hardware",), ("HardwareClass",), "the hardware class"),
+    "VARIANT_OF": (("Model", "Hardware"), ("Model", "Hardware"), "a sized variant of a model family"),
+    "SUPPORTS": (("SpeedupClaim",), ("Finding",), "the claim is one of the finding's figures"),
+}
+
+#: Attributes every edge read from text carries.
+PROVENANCE_KEYS: tuple[str, ...] = ("paper_id", "field", "sentence", "start", "end", "extractor")
