@@ -1,0 +1,261 @@
+"""From tagged title and abstract docs to one paper's Extraction: mentions grouped into entities, claims attributed."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from spacy.tokens import Doc, Span
+
+from ..models import Entity, Extraction, Paper, Provenance, SpeedupClaim
+from .acronyms import find_acronym_pairs
+from .lexicon import Lexicon
+from .names import find_pattern_names, guess_type, title_name
+from .speedups import find_claims
+
+__all__ = ["assemble", "norm"]
+
+_SIZE_TOKEN = re.compile(r"^(?:\d+(?:\.\d+)?[BMKbmk]|\d+x\d+[Bb]|[BLSHG]/\d+|v\d+(?:\.\d+)*|base|large|small|medium|"
+                         r"tiny|mini|huge|giant|xl|xxl|Chat|Instruct|chat|instruct|Base|Large|Small|XL|XXL)$")
+_HW_SUFFIX = {"gpu", "gpus", "accelerator", "accelerators", "tpu", "tpus", "npu", "chip", "chips", "processor", "processors"}
+_HW_LINE = {"instinct", "tesla", "geforce", "radeon", "cloud", "quadro", "titan", "datacenter", "data-center"}
+_PROPOSE = re.compile(r"\b(?:we|this\s+(?:paper|work|study)|our\s+work)\s+(?:\w+\s+){0,2}?(?:propose|introduce|present|develop|"
+                      r"design|build|release|contribute|devise|offer|open-source|create|describe|call)s?\b|"
+                      r"\b(?:called|named|dubbed|termed|coined)\b|\b(?:we|I)\s+(?:\w+\s+)?(?:term|name)\b", re.I)
+
+
+def norm(text: str) -> str:
+    """The scorer's normal form: NFKC, lower case, only 0-9 a-z . + #."""
+    return re.sub(r"[^0-9a-z.+#]", "", unicodedata.normalize("NFKC", text).lower()).strip(".")
+
+
+@dataclass
+class _Mention:
+    field: str
+    start: int
+    end: int
+    text: str
+    type: str
+    key: str
+    rule: str
+    optional: bool = False
+    known: bool = False  # from a lexicon: a well-known name, never "proposed" by this paper
+    attrs: dict[str, str] = field(default_factory=dict)
+    display: str = ""
+
+
+def _sent_index(doc: Doc, char: int) -> int:
+    for i, sent in enumerate(doc.sents):
+        if sent.start_char <= char < sent.end_char:
+            return i
+    return 0
+
+
+def _lexicon_mentions(doc: Doc, fld: str, lex: Lexicon) -> list[_Mention]:
+    out: list[_Mention] = []
+    devices_end = set()
+    for span in doc.spans["kg_lexicon"]:
+        entry = lex.info(span.kb_id_)
+        start, end, key, display = span.start, span.end, entry.key, entry.name
+        if entry.key.startswith("hw:"):
+            while start > 0 and (doc[start - 1].lower_ in lex.vendors or doc[start - 1].lower_ in _HW_LINE):
+                start -= 1
+            if end < len(doc) and doc[end].lower_ in _HW_SUFFIX:
+                end += 1
+            devices_end.add(end)
+            display = span.text
+        elif entry.sized:
+            end = _extend_size(doc, end)
+            if end > span.end:
+                key = f"{entry.key}|{norm(doc[span.end:end].text)}"
+                display = doc[span.start:end].text
+        elif entry.key.startswith("hwclass:") and span.start in devices_end:
+            continue
+        attrs = dict(entry.attrs)
+        out.append(_Mention(fld, doc[start].idx, doc[end - 1].idx + len(doc[end - 1]), doc[start:end].text,
+                            entry.type, key, "lexicon", entry.optional, True, attrs, display or span.text))
+    return out
+
+
+def _extend_size(doc: Doc, end: int) -> int:
+    i = end
+    while i < len(doc):
+        tok = doc[i]
+        if tok.text == "-" and i + 1 < len(doc) and _SIZE_TOKEN.match(doc[i + 1].text) and not doc[i].whitespace_:
+            i += 2
+        elif _SIZE_TOKEN.match(tok.text) and (i == end or not doc[i - 1].whitespace_ or i == end):
+            i += 1
+        else:
+            break
+    return i
+
+
+def _pattern_mentions(text: str, fld: str, taken: list[tuple[int, int]], title: str) -> list[_Mention]:
+    out = []
+    counts: dict[str, int] = {}
+    hits = list(find_pattern_names(text))
+    for h in hits:
+        counts[h.text] = counts.get(h.text, 0) + 1
+    for h in hits:
+        if any(s < h.end and h.start < e for s, e in taken):
+            continue
+        if h.rule == "all-caps" and counts[h.text] < 2 and h.text not in title:
+            continue
+        etype = guess_type(h.text, text[h.end:h.end + 40])
+        out.append(_Mention(fld, h.start, h.end, h.text, etype, "name:" + norm(h.text).rstrip("s"), h.rule, display=h.text))
+        taken.append((h.start, h.end))
+    return out
+
+
+def _acronym_mentions(text: str, fld: str, mentions: list[_Mention]) -> list[_Mention]:
+    out = []
+    for pair in find_acronym_pairs(text):
+        if pair.short.rstrip("s") in _stop() or pair.short in _stop():
+            continue
+        long_end, short_end = pair.long_start + len(pair.long), pair.short_start + len(pair.short)
+        known = [m for m in mentions if m.field == fld and (pair.long_start <= m.start < long_end or pair.short_start <= m.start < short_end)]
+        if any(m.known and m.type == "Hardware" for m in known):
+            continue
+        lex = next((m for m in known if m.known), None)
+        if lex is not None:
+            key, etype, optional = lex.key, lex.type, lex.optional
+        else:
+            etype = guess_type(pair.long, text[short_end:short_end + 40])
+            if pair.long.islower() and pair.long.split()[-1].rstrip("s") in _GENERIC_HEADS:
+                continue
+            key, optional = "acr:" + norm(pair.short).rstrip("s"), False
+        for m in known:
+            m.key, m.type = key, etype
+        for start, end, text_, rule in ((pair.long_start, long_end, pair.long, "acronym-expansion"),
+                                        (pair.short_start, short_end, pair.short, "acronym")):
+            if not any(m.start == start and m.end == end for m in known):
+                out.append(_Mention(fld, start, end, text_, etype, key, rule, optional, lex is not None, display=text_))
+        out[-2:] = [m for m in out[-2:]]
+        for m in (x for x in out[-2:] if x.rule == "acronym-expansion"):
+            m.display = pair.long
+    return out
+
+
+_GENERIC_HEADS = {"model", "language", "task", "agent", "user", "data", "network", "system", "application", "method",
+                  "approach", "technique", "metric", "score", "unit", "layer", "token", "parameter", "question"}
+
+
+def _stop() -> frozenset[str]:
+    from .names import STOPWORDS
+
+    return STOPWORDS
+
+
+def _group(mentions: list[_Mention], docs: dict[str, Doc], paper: Paper, title_hit: str | None) -> tuple[list[Entity], dict[str, Entity]]:
+    groups: dict[str, list[_Mention]] = {}
+    alias_key: dict[str, str] = {}
+    for m in mentions:  # the same surface form is one entity even when found by two rules
+        key = alias_key.setdefault(norm(m.text), m.key)
+        groups.setdefault(key, []).append(m)
+    entities, by_form = [], {}
+    proposing = _proposing_spans(docs)
+    for key, ms in groups.items():
+        types = [m.type for m in ms]
+        etype = max(set(types), key=lambda t: (any(m.known and m.type == t for m in ms), types.count(t)))
+        expansions = [m.display for m in ms if m.rule == "acronym-expansion"]
+        if key.startswith("hwclass:"):
+            name = ms[0].key.split(":", 1)[1]
+        elif expansions:
+            name = min(expansions, key=len)
+        else:
+            name = min((m.display for m in ms), key=lambda d: (len(d), d))
+        forms = sorted({m.text for m in ms} | {m.display for m in ms} - {name})
+        proposed = not any(m.known for m in ms) and (
+            (title_hit is not None and any(norm(m.text).startswith(norm(title_hit)) for m in ms))
+            or any((m.field, _sent_index(docs[m.field], m.start)) in proposing and m.start >= proposing[(m.field, _sent_index(docs[m.field], m.start))] for m in ms)
+        )
+        attrs = {k: v for m in ms for k, v in m.attrs.items()}
+        prov = [Provenance(paper_id=paper.id, field=m.field, sentence=_sent_index(docs[m.field], m.start), start=m.start, end=m.end)
+                for m in sorted(ms, key=lambda m: (m.field != "title", m.start))]
+        ent = Entity(name=name, type=etype, aliases=[f for f in forms if f != name], proposed=proposed,
+                     attributes=attrs, mentions=prov)
+        if all(m.optional for m in ms):
+            ent.attributes["optional"] = "true"
+        entities.append(ent)
+        for m in ms:
+            by_form[norm(m.text)] = ent
+        by_form[norm(name)] = ent
+    entities.sort(key=lambda e: (e.mentions[0].field != "title", e.mentions[0].start))
+    return entities, by_form
+
+
+def _proposing_spans(docs: dict[str, Doc]) -> dict[tuple[str, int], int]:
+    """Sentences that introduce something, with the character where the introduction starts."""
+    out = {}
+    doc = docs["abstract"]
+    for i, sent in enumerate(doc.sents):
+        m = _PROPOSE.search(sent.text)
+        if m:
+            out[("abstract", i)] = sent.start_char + m.start()
+    return out
+
+
+def assemble(paper: Paper, title_doc: Doc, abstract_doc: Doc, lex: Lexicon) -> Extraction:
+    """Group one paper's mentions into entities and attach its speedup claims."""
+    docs = {"title": title_doc, "abstract": abstract_doc}
+    mentions: list[_Mention] = []
+    hit = title_name(paper.title)
+    for fld, doc in docs.items():
+        lexical = _lexicon_mentions(doc, fld, lex)
+        acronyms = _acronym_mentions(doc.text, fld, lexical)
+        taken = [(m.start, m.end) for m in lexical + acronyms]
+        mentions += lexical + acronyms + _pattern_mentions(doc.text, fld, taken, paper.title)
+    if hit is not None and not any(m.field == "title" and m.start <= hit.start < m.end for m in mentions):
+        sub = paper.title[hit.end + 1:]
+        mentions.append(_Mention("title", hit.start, hit.end, hit.text, guess_type(hit.text, "", sub),
+                                 "name:" + norm(hit.text).rstrip("s"), "title-name", display=hit.text))
+        _add_repeats(mentions, hit.text, abstract_doc.text)
+    entities, by_form = _group(mentions, docs, paper, hit.text if hit else None)
+    claims = list(_claims(paper, abstract_doc, mentions, entities, by_form))
+    return Extraction(id=paper.id, title=paper.title, date=paper.date, entities=entities, speedups=claims)
+
+
+def _add_repeats(mentions: list[_Mention], name: str, text: str) -> None:
+    title = mentions[-1]
+    for m in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text):
+        if not any(x.field == "abstract" and x.start <= m.start() < x.end for x in mentions):
+            mentions.append(_Mention("abstract", m.start(), m.end(), name, title.type, title.key, "title-name", display=name))
+
+
+def _claims(paper: Paper, doc: Doc, mentions: list[_Mention], entities: list[Entity], by_form: dict[str, Entity]):
+    main = next((e for e in entities if e.proposed and e.type in ("Method", "Model")), None)
+    abstract = [m for m in mentions if m.field == "abstract"]
+    for i, sent in enumerate(doc.sents):
+        text = sent.text
+        if not re.search(r"\d|twice|fold|order", text):
+            continue
+        local = [m for m in abstract if sent.start_char <= m.start < sent.end_char]
+        for raw in find_claims(text):
+            fig = sent.start_char + raw.start
+            method = _method_for(local, fig, raw, sent.start_char, by_form) or main
+            hardware = _hardware_for(local, fig, by_form)
+            yield SpeedupClaim(
+                value=raw.value, unit=raw.unit, metric=raw.metric, qualifier=raw.qualifier,
+                method=method.name if method else "", baseline=raw.baseline,
+                hardware=hardware.name if hardware else "",
+                evidence=text[raw.evidence_start:raw.evidence_end].strip(" ,;"),
+                provenance=Provenance(paper_id=paper.id, field="abstract", sentence=i,
+                                      start=sent.start_char + raw.start, end=sent.start_char + raw.end),
+            )
+
+
+def _method_for(local: list[_Mention], fig: int, raw, offset: int, by_form: dict[str, Entity]) -> Entity | None:
+    bstart = offset + raw.baseline_start if raw.baseline_start >= 0 else 10**9
+    cands = [m for m in local if m.type in ("Method", "Model") and m.end <= fig and not (bstart <= m.start)]
+    cands = [by_form[norm(m.text)] for m in cands if norm(m.text) in by_form]
+    proposed = [e for e in cands if e.proposed]
+    return proposed[-1] if proposed else None
+
+
+def _hardware_for(local: list[_Mention], fig: int, by_form: dict[str, Entity]) -> Entity | None:
+    hw = [m for m in local if m.type == "Hardware" and not m.optional]
+    if not hw:
+        return None
+    devices = [m for m in hw if m.key.startswith("hw:")] or hw
+    best = min(devices, key=lambda m: abs(m.start - fig))
+    return by_form.get(norm(best.text))

@@ -1,0 +1,127 @@
+"""Lexicon matching: the catalogues in data/ turned into spaCy PhraseMatcher patterns.
+
+Each hit becomes a span in ``doc.spans["kg_lexicon"]`` labelled with its entity type; ``span.kb_id_`` is the
+catalogue key, which `Lexicon.info` maps back to the record (vendor, family, optional …).
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span
+
+from .catalogue import load_jsonl
+
+__all__ = ["LexiconEntry", "Lexicon", "LexiconMatcher", "spelling_variants"]
+
+_LETTER_DIGIT = re.compile(r"(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z]{2})")
+# Short or case-sensitive names only match as written ("MATH", "ARC", "SAM"); longer ones ignore case.
+_CASE_SENSITIVE_MAX = 4
+
+
+@dataclass(frozen=True)
+class LexiconEntry:
+    key: str
+    name: str
+    type: str
+    optional: bool = False
+    case_sensitive: bool = False
+    attrs: tuple[tuple[str, str], ...] = ()
+    sized: bool = False
+
+
+def spelling_variants(form: str) -> set[str]:
+    """The ways papers glue letters to version digits: "Llama 2", "Llama-2", "Llama2"."""
+    out = {form}
+    parts = form.replace("-", " ").split()
+    if len(parts) > 1:
+        out |= {" ".join(parts), "-".join(parts), "".join(parts) if all(p[-1:].isdigit() or q[:1].isdigit() for p, q in zip(parts, parts[1:])) else form}
+    for v in list(out):
+        out.add(_LETTER_DIGIT.sub(" ", v))
+        out.add(_LETTER_DIGIT.sub("-", v))
+    return {v for v in out if v.strip()}
+
+
+def _entries() -> Iterator[tuple[LexiconEntry, list[str]]]:
+    for rec in load_jsonl("hardware.jsonl"):
+        attrs = tuple((k, str(rec[k])) for k in ("vendor", "family", "architecture", "class") if rec.get(k))
+        entry = LexiconEntry("hw:" + rec["name"], rec["name"], "Hardware", attrs=attrs,
+                             case_sensitive=bool(rec.get("ambiguous")))
+        forms = [rec["name"], *rec.get("aliases", [])]
+        yield entry, forms + [f + "s" for f in forms if f[-1:].isdigit()]
+    for rec in load_jsonl("hardware_classes.jsonl"):
+        entry = LexiconEntry("hwclass:" + rec["name"], rec["name"], "Hardware", optional=bool(rec.get("optional")),
+                             attrs=(("class", rec.get("class", rec["name"])),))
+        yield entry, [rec["name"], *rec.get("aliases", [])]
+    for fname, etype in (("models.jsonl", "Model"), ("datasets.jsonl", "Dataset"), ("methods.jsonl", "Method")):
+        for rec in load_jsonl(fname):
+            attrs = tuple((k, str(rec[k])) for k in ("org", "kind") if rec.get(k))
+            entry = LexiconEntry(f"{etype.lower()}:{rec['name']}", rec["name"], rec.get("type", etype),
+                                 optional=bool(rec.get("optional")), case_sensitive=bool(rec.get("case_sensitive")),
+                                 attrs=attrs, sized=bool(rec.get("sized")))
+            yield entry, [rec["name"], *rec.get("aliases", [])]
+
+
+@dataclass
+class Lexicon:
+    """Every catalogue entry with its spellings, ready to become matcher patterns."""
+
+    entries: dict[str, LexiconEntry] = field(default_factory=dict)
+    exact: dict[str, list[str]] = field(default_factory=dict)
+    folded: dict[str, list[str]] = field(default_factory=dict)
+    vendors: set[str] = field(default_factory=set)
+
+    @classmethod
+    def load(cls) -> Lexicon:
+        lex = cls()
+        for entry, forms in _entries():
+            if entry.key in lex.entries:  # the first file wins: hardware before models before methods
+                continue
+            lex.entries[entry.key] = entry
+            for form in forms:
+                for v in spelling_variants(form) if entry.type in ("Hardware", "Model") else {form}:
+                    short = len(re.sub(r"[^A-Za-z0-9]", "", v)) <= _CASE_SENSITIVE_MAX
+                    table = lex.exact if (entry.case_sensitive or short) else lex.folded
+                    table.setdefault(entry.key, []).append(v)
+        for rec in load_jsonl("vendors.jsonl"):
+            lex.vendors |= {x.lower() for x in [rec["name"], *rec.get("aliases", [])]}
+        return lex
+
+    def info(self, key: str) -> LexiconEntry:
+        return self.entries[key]
+
+
+class LexiconMatcher:
+    """Pipeline component: tags lexicon names, keeping the longest match where two overlap."""
+
+    def __init__(self, nlp: Language, name: str = "kgbuild_lexicon") -> None:
+        self.nlp, self.name = nlp, name
+        self.lexicon = Lexicon.load()
+        self.exact = PhraseMatcher(nlp.vocab, attr="ORTH")
+        self.folded = PhraseMatcher(nlp.vocab, attr="LOWER")
+        for table, matcher in ((self.lexicon.exact, self.exact), (self.lexicon.folded, self.folded)):
+            for key, forms in table.items():
+                matcher.add(key, list(nlp.tokenizer.pipe(sorted(set(forms)))))
+
+    def __call__(self, doc: Doc) -> Doc:
+        hits = self.exact(doc) + self.folded(doc)
+        spans = [Span(doc, s, e, label=self.lexicon.entries[doc.vocab.strings[k]].type, kb_id=k) for k, s, e in hits]
+        doc.spans["kg_lexicon"] = _longest_first(spans)
+        return doc
+
+
+_PRIORITY = {"Hardware": 0, "Model": 1, "Dataset": 2, "Method": 3}
+
+
+def _longest_first(spans: Iterable[Span]) -> list[Span]:
+    """Drop spans inside a longer one; ties keep the earlier (hardware before models before methods)."""
+    taken: set[int] = set()
+    kept: list[Span] = []
+    for span in sorted(spans, key=lambda s: (-(s.end - s.start), s.start, _PRIORITY.get(s.label_, 9))):
+        if taken.isdisjoint(range(span.start, span.end)):
+            kept.append(span)
+            taken.update(range(span.start, span.end))
+    return sorted(kept, key=lambda s: s.start)

@@ -1,0 +1,92 @@
+"""New names no lexicon holds: CamelCase and hyphen-digit systems, all-caps acronyms, "Name: subtitle" titles.
+
+Each finder is a pure function of the text returning character spans, so tests call them with strings.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import NamedTuple
+
+from .catalogue import load_jsonl
+
+__all__ = ["NameHit", "find_pattern_names", "title_name", "guess_type", "STOPWORDS"]
+
+
+class NameHit(NamedTuple):
+    start: int
+    end: int
+    text: str
+    rule: str
+
+
+# Inner capitals ("vLLM", "StreamingLLM", "FlashDecoding++", "eDKM") or a capitalised name with a hyphen and a
+# digit ("Medusa-2", "Nemotron-4") mark a coined system name; all-caps words need a second sighting (see caller).
+_CAMEL = re.compile(r"(?<![\w\-])(?:[A-Z]+[a-z]+[A-Z0-9]|[a-z]+[A-Z]|[A-Z][a-z]+\d+[A-Za-z])[\w.+]*(?:-[\w.+]+)*(?<![.])")
+_HYPHEN_DIGIT = re.compile(r"(?<![\w\-])[A-Z][A-Za-z]+(?:-[A-Za-z]+)*-\d[\w.]*(?<![.])")
+_CAPS = re.compile(r"(?<![\w\-])[A-Z][A-Z0-9]{2,}(?:-[A-Z0-9]+)*(?:\+\+)?(?![\w\-])")
+_TITLE_STARTS = {
+    "towards", "toward", "beyond", "on", "when", "why", "how", "what", "is", "are", "do", "does", "can", "from",
+    "rethinking", "revisiting", "understanding", "scaling", "unlocking", "a", "an", "the", "one", "not", "more",
+    "less", "less is more", "all", "just", "make", "making", "let", "stop", "position", "survey",
+}
+_DATASET_CUE = re.compile(r"(?:Bench|bench|Eval|QA|Arena|Set|Corpus|Instruct-\d+k)$")
+_DATASET_NEXT = re.compile(r"^\W{0,3}(?:a\s+|an\s+|the\s+)?(?:new\s+|novel\s+|large-scale\s+|comprehensive\s+|challenging\s+)*(?:benchmark|dataset|corpus|leaderboard|suite|test\s?bed|evaluation)", re.I)
+_MODEL_NEXT = re.compile(r"^\W{0,3}(?:a\s+|an\s+|the\s+)?(?:family\s+of\s+|series\s+of\s+)?(?:[\w-]+\s+){0,3}?(?:model|models|LLM|LLMs|language\s+model|foundation\s+model)\b")
+_SIZE = re.compile(r"(?:^|[-\s])\d+(?:\.\d+)?[BMK](?:-|\b)|-(?:Chat|Instruct|Base)\b")
+
+
+def _stopwords() -> frozenset[str]:
+    return frozenset(r["text"] for r in load_jsonl("stopwords.jsonl"))
+
+
+STOPWORDS = _stopwords()
+
+
+def find_pattern_names(text: str) -> Iterator[NameHit]:
+    """Coined names by their shape; all-caps words are returned too and filtered by the caller."""
+    for rule, rx in (("camelcase", _CAMEL), ("hyphen-digit", _HYPHEN_DIGIT), ("all-caps", _CAPS)):
+        for m in rx.finditer(text):
+            word = m.group(0)
+            if word in STOPWORDS or word.rstrip("s") in STOPWORDS:
+                continue
+            yield NameHit(m.start(), m.end(), word, rule)
+
+
+def title_name(title: str) -> NameHit | None:
+    """The "Name" of a "Name: subtitle" title, when it looks like a name and not a phrase."""
+    head, sep, _ = title.partition(":")
+    if not sep:
+        return None
+    name = head.strip()
+    words = name.split()
+    if not words or len(words) > 4 or name.lower() in _TITLE_STARTS or words[0].lower() in _TITLE_STARTS:
+        return None
+    if name in STOPWORDS or not name[0].isalnum():
+        return None
+    if len(words) > 1 and not all(w[0].isupper() or w[0].isdigit() or w.lower() in {"of", "for", "and", "in", "to", "the", "a"} for w in words):
+        return None
+    start = title.find(name)
+    return NameHit(start, start + len(name), name, "title-name")
+
+
+def guess_type(name: str, after: str, subtitle: str = "") -> str:
+    """Method unless the name or its next words say dataset or model."""
+    if _DATASET_CUE.search(name) or _DATASET_NEXT.match(after):
+        return "Dataset"
+    head = _subtitle_head(subtitle)
+    if head in {"benchmark", "dataset", "corpus", "leaderboard", "suite", "benchmarks", "datasets"}:
+        return "Dataset"
+    if _SIZE.search(name) or _MODEL_NEXT.match(after) or head in {"model", "models", "llm", "llms"}:
+        return "Model"
+    return "Method"
+
+
+_SUB_STOP = re.compile(r"\s(?:for|with|via|in|on|through|by|to|from|that|using|under|at|towards|toward|and)\s", re.I)
+
+
+def _subtitle_head(subtitle: str) -> str:
+    """The head noun of a subtitle's first noun phrase: "A Massive Benchmark for …" → "benchmark"."""
+    first = _SUB_STOP.split(" " + subtitle.strip() + " ", maxsplit=1)[0].strip()
+    words = re.findall(r"[A-Za-z]+", first)
+    return words[-1].lower() if words else ""

@@ -1,0 +1,58 @@
+"""The extraction pipeline: spaCy components registered once, papers in, Extractions out (optionally in processes)."""
+from __future__ import annotations
+
+import multiprocessing as mp
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+from itertools import islice
+
+from spacy.language import Language
+
+from ..models import Extraction, Paper
+from .assemble import assemble
+from .lexicon import LexiconMatcher
+from .tokenizer import make_blank
+
+__all__ = ["load_pipeline", "extract_papers"]
+
+BATCH = 64
+
+
+@Language.factory("kgbuild_lexicon")
+def _make_lexicon(nlp: Language, name: str) -> LexiconMatcher:
+    return LexiconMatcher(nlp, name)
+
+
+@lru_cache(maxsize=1)
+def load_pipeline() -> Language:
+    """Blank English tokenizer, rule-based sentencizer and the lexicon matcher; nothing is downloaded."""
+    nlp = make_blank()
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("kgbuild_lexicon")
+    return nlp
+
+
+def _extract_batch(papers: list[Paper]) -> list[Extraction]:
+    nlp = load_pipeline()
+    lex = nlp.get_pipe("kgbuild_lexicon").lexicon
+    texts = [t for p in papers for t in (p.title, p.abstract)]
+    docs = list(nlp.pipe(texts, batch_size=2 * BATCH))
+    return [assemble(p, docs[2 * i], docs[2 * i + 1], lex) for i, p in enumerate(papers)]
+
+
+def _batches(papers: Iterable[Paper], size: int) -> Iterator[list[Paper]]:
+    it = iter(papers)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+def extract_papers(papers: Iterable[Paper], workers: int = 1) -> Iterator[Extraction]:
+    """Extract every paper in input order; `workers` > 1 spreads batches over processes."""
+    if workers <= 1:
+        for batch in _batches(papers, BATCH):
+            yield from _extract_batch(batch)
+        return
+    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
+    with ctx.Pool(workers) as pool:
+        for result in pool.imap(_extract_batch, _batches(papers, BATCH), chunksize=1):
+            yield from result

@@ -1,0 +1,169 @@
+"""Speedup claims in one sentence: the figure, its unit, metric, qualifier and the baseline it is measured against.
+
+Pure functions over a sentence string; attribution of the faster method and the hardware needs the sentence's
+entities and happens in `assemble`.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import NamedTuple
+
+from .catalogue import load_jsonl
+
+__all__ = ["RawClaim", "find_claims"]
+
+
+class RawClaim(NamedTuple):
+    value: float
+    unit: str
+    start: int  # the figure's span in the sentence
+    end: int
+    metric: str
+    qualifier: str
+    baseline: str
+    baseline_start: int
+    evidence_start: int
+    evidence_end: int
+
+
+def _terms(role: str) -> list[dict]:
+    return [t for t in load_jsonl("speedup_terms.jsonl") if t.get("role") == role]
+
+
+def _alternation(words: list[str]) -> str:
+    return "|".join(re.escape(w).replace(r"\ ", r"[\s-]+") for w in sorted(set(words), key=len, reverse=True))
+
+
+_NUM = r"\d+(?:\.\d+)?"
+_X = r"(?:\s*(?:×|x|X)(?![\w×])|\s*[- ]?times\b|[\s-]*fold\b)"
+_PCT = r"\s*\\?%"
+_NUMBER_WORDS = {t["text"].lower(): float(t["value"]) for t in _terms("number_word")}
+_FIGURE = re.compile(
+    rf"(?P<a>{_NUM})(?:(?P<ua>{_X}|{_PCT})?\s*(?:-|–|—|~|to)\s*)?(?P<b>{_NUM})(?P<u>{_X}|{_PCT})"
+    rf"|(?P<w>\b(?:{_alternation(list(_NUMBER_WORDS))})\b)",
+    re.I,
+)
+_LIST_GAP = re.compile(r"^\s*(?:,\s*)?(?:and|or)?\s*$")
+_QUALIFIERS = [(t["text"], t["canonical"]) for t in _terms("qualifier")]
+_QUALIFIER_RE = re.compile(rf"(?:{_alternation([q for q, _ in _QUALIFIERS])})\s*(?:a|an|the)?\s*$", re.I)
+_QUALIFIER_CANON = {re.sub(r"[\s-]+", " ", q.lower()): c for q, c in _QUALIFIERS}
+_SPEED = re.compile(rf"\b(?:{_alternation([t['text'] for t in _terms('metric') + _terms('faster')])})", re.I)
+_NOT_SPEED = re.compile(rf"\b(?:{_alternation([t['text'] for t in _terms('not_speed')])})", re.I)
+_METRIC = re.compile(
+    r"\b(?:(?:end-to-end|e2e|maximum|overall|average|token[\s-]generation|inference|decoding|decode|prefill(?:ing)?"
+    r"|training|generation|sampling|serving|p\d\d|first-token|time-to-first-token|wall-clock|per-token|kernel"
+    r"|attention|search|retrieval|execution|response|query|encoding|rendering|convergence)\s+)*"
+    r"(?:throughput|latency|latencies|speed-?ups?|speed\s+up|speed|time|runtime|TTFT|TPOT|wall-clock\s+time)\b",
+    re.I,
+)
+_BASELINE_AFTER = re.compile(
+    r"^[^.;:]*?\b(?:than|over|compared\s+(?:to|with)|comparing(?:\s+(?:to|with))?|relative\s+to|against|versus|vs\.?"
+    r"|in\s+comparison\s+(?:to|with)|with\s+respect\s+to)\s+(?P<b>[^.;:()]+)",
+    re.I,
+)
+_BASELINE_BEFORE = re.compile(
+    r"\b(?:outperform(?:s|ed|ing)?|surpass(?:es|ed|ing)?|beat(?:s|ing)?|exceed(?:s|ed|ing)?|accelerat(?:es|ed|ing)?|"
+    r"speeds?\s+up|improv(?:es|ed|ing)\s+(?:over|upon|on))\s+(?P<b>[^.;:()]+?)\s+by\s*$",
+    re.I,
+)
+_BASELINE_END = re.compile(
+    r",|\s(?:on|in|across|for|while|when|with|without|at|under|using|by|which|thereby|whereas|achiev\w*|and\s+(?:achiev|reduc|improv|"
+    r"maintain|deliver|enabl|yield|attain|obtain|lower|increas|up\s+to)\w*|respectively|during|through|from|of\s+up)\b",
+    re.I,
+)
+
+
+def find_claims(sentence: str) -> Iterator[RawClaim]:
+    """Each speed figure in the sentence; a range gives two claims, a list pairs with a list of baselines."""
+    groups: list[list[tuple[re.Match[str], list[tuple[float, str]]]]] = []
+    for m in _FIGURE.finditer(sentence):
+        if m.group("w"):
+            word = re.sub(r"[\s-]+", " ", m.group("w").lower())
+            figure = (m, [(_NUMBER_WORDS[word], "x")])
+        else:
+            unit = "%" if "%" in m.group("u") else "x"
+            values = [float(m.group("b"))]
+            if m.group("a") is not None and ("%" in (m.group("ua") or m.group("u"))) == (unit == "%"):
+                values.insert(0, float(m.group("a")))
+            figure = (m, [(v, unit) for v in values])
+        if groups and _LIST_GAP.match(sentence[groups[-1][-1][0].end():m.start()]):
+            groups[-1].append(figure)
+        else:
+            groups.append([figure])
+    groups = [g for g in groups if _is_speed(sentence, g[0][0].start(), g[-1][0].end(), g[0][1][0][1])]
+    for i, group in enumerate(groups):
+        start, end = group[0][0].start(), group[-1][0].end()
+        clause_end = groups[i + 1][0][0].start() if i + 1 < len(groups) else len(sentence)
+        baseline, bstart, bend = _baseline(sentence, start, end, clause_end)
+        names = _split_list(baseline) if len(group) > 1 else [baseline]
+        if len(names) != len(group):
+            names = [baseline] * len(group)
+        metric = _metric(sentence, start, end)
+        qualifier = _qualifier(sentence, start, end)
+        ev_start = max(0, sentence.rfind(",", 0, start) + 1, start - 80)
+        ev_end = min(len(sentence), max(end + 30, bend))
+        for (m, values), name in zip(group, names):
+            for value, unit in values:
+                yield RawClaim(value, unit, m.start(), m.end(), metric, qualifier, name,
+                               bstart, ev_start, ev_end)
+
+
+def _is_speed(s: str, start: int, end: int, unit: str) -> bool:
+    after = s[end:end + 45]
+    before = s[max(0, start - 60):start]
+    a_speed, a_not = _SPEED.search(after), _NOT_SPEED.search(after)
+    if a_not and (not a_speed or a_not.start() < a_speed.start()):
+        return False
+    if a_speed and a_speed.start() < 25:
+        return True
+    b_speed = None
+    for b_speed in _SPEED.finditer(before):
+        pass
+    b_not = None
+    for b_not in _NOT_SPEED.finditer(before):
+        pass
+    if b_speed and (not b_not or b_not.end() < b_speed.end()):
+        return unit == "x" or len(before) - b_speed.end() < 40
+    return bool(a_speed) and unit == "x"
+
+
+def _metric(s: str, start: int, end: int) -> str:
+    best, dist = "", 10**6
+    for m in _METRIC.finditer(s, max(0, start - 70), min(len(s), end + 60)):
+        d = m.start() - end if m.start() >= end else start - m.end()
+        d = d if m.start() >= end else d + 5
+        if 0 <= d < dist:
+            best, dist = m.group(0), d
+    if not best:
+        return "speedup"
+    return re.sub(r"\s+", " ", best).lower()
+
+
+def _qualifier(s: str, start: int, end: int) -> str:
+    m = _QUALIFIER_RE.search(s[max(0, start - 30):start])
+    if m:
+        key = re.sub(r"[\s-]+", " ", re.sub(r"\s*(?:a|an|the)?\s*$", "", m.group(0), flags=re.I).strip().lower())
+        return _QUALIFIER_CANON.get(key, key)
+    if re.match(r"\s*(?:\S+\s+){0,3}?on\s+average\b", s[end:end + 40], re.I):
+        return "on average"
+    return ""
+
+
+def _baseline(s: str, start: int, end: int, clause_end: int) -> tuple[str, int, int]:
+    m = _BASELINE_AFTER.match(s[end:clause_end])
+    if m and m.start("b") < 70:
+        text = _BASELINE_END.split(m.group("b"), maxsplit=1)[0].strip()
+        if text:
+            return text, end + m.start("b"), end + m.start("b") + len(text)
+    before = s[max(0, start - 120):start]
+    before = re.sub(r"\s*(?:up\s+to|over|about|approximately|nearly|almost|around|at\s+least|an\s+average\s+of|on\s+average)\s*$", " ", before, flags=re.I)
+    m = _BASELINE_BEFORE.search(before.rstrip() + " ")
+    if m:
+        off = max(0, start - 120)
+        return m.group("b").strip(), off + m.start("b"), off + m.end("b")
+    return "", -1, -1
+
+
+def _split_list(text: str) -> list[str]:
+    return [p.strip() for p in re.split(r",\s*(?:and\s+)?|\s+and\s+", text) if p.strip()]
