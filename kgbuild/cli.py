@@ -55,14 +55,12 @@ def _cmd_extract(args: argparse.Namespace) -> int:
 
 
 def _print_skips(report) -> None:
-    if report.skipped:
-        print(f"skipped {report.skipped} records:", file=sys.stderr)
-        for reason, k in report.reasons.most_common():
-            print(f"  {k} × {reason}", file=sys.stderr)
-        for msg in report.examples:
-            print(f"  e.g. {msg}", file=sys.stderr)
-    if report.duplicates:
-        print(f"ignored {report.duplicates} duplicate papers (same id)", file=sys.stderr)
+    """The reader's closing account: what was read, and every kind of skipped record with examples."""
+    print(report.summary(), file=sys.stderr)
+    for reason, k in report.reasons.most_common():
+        print(f"  skipped {k} × {reason}", file=sys.stderr)
+    for msg in report.messages:
+        print(f"  {msg}", file=sys.stderr)
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
