@@ -71,9 +71,10 @@ def _lexicon_mentions(doc: Doc, fld: str, lex: Lexicon) -> list[_Mention]:
                 display = doc[span.start:end].text
         elif entry.key.startswith("hwclass:") and span.start in devices_end:
             continue
-        attrs = dict(entry.attrs)
+        if not entry.key.startswith("hwclass:") and end == span.end:
+            display = span.text
         out.append(_Mention(fld, doc[start].idx, doc[end - 1].idx + len(doc[end - 1]), doc[start:end].text,
-                            entry.type, key, "lexicon", entry.optional, True, attrs, display or span.text))
+                            entry.type, key, "lexicon", entry.optional, True, dict(entry.attrs), display))
     return out
 
 
@@ -113,9 +114,13 @@ def _acronym_mentions(text: str, fld: str, mentions: list[_Mention]) -> list[_Me
         if pair.short.rstrip("s") in _stop() or pair.short in _stop():
             continue
         long_end, short_end = pair.long_start + len(pair.long), pair.short_start + len(pair.short)
-        known = [m for m in mentions if m.field == fld and (pair.long_start <= m.start < long_end or pair.short_start <= m.start < short_end)]
+        spans = {(pair.long_start, long_end), (pair.short_start, short_end)}
+        known = [m for m in mentions if m.field == fld and (m.start, m.end) in spans]
         if any(m.known and m.type == "Hardware" for m in known):
             continue
+        for m in mentions:  # a lexicon word inside a coined long form is part of that name, not a mention
+            if m.field == fld and pair.long_start <= m.start and m.end <= long_end and (m.start, m.end) not in spans:
+                m.key = ""
         lex = next((m for m in known if m.known), None)
         if lex is not None:
             key, etype, optional = lex.key, lex.type, lex.optional
@@ -130,9 +135,6 @@ def _acronym_mentions(text: str, fld: str, mentions: list[_Mention]) -> list[_Me
                                         (pair.short_start, short_end, pair.short, "acronym")):
             if not any(m.start == start and m.end == end for m in known):
                 out.append(_Mention(fld, start, end, text_, etype, key, rule, optional, lex is not None, display=text_))
-        out[-2:] = [m for m in out[-2:]]
-        for m in (x for x in out[-2:] if x.rule == "acronym-expansion"):
-            m.display = pair.long
     return out
 
 
@@ -150,6 +152,8 @@ def _group(mentions: list[_Mention], docs: dict[str, Doc], paper: Paper, title_h
     groups: dict[str, list[_Mention]] = {}
     alias_key: dict[str, str] = {}
     for m in mentions:  # the same surface form is one entity even when found by two rules
+        if not m.key:
+            continue
         key = alias_key.setdefault(norm(m.text), m.key)
         groups.setdefault(key, []).append(m)
     entities, by_form = [], {}
@@ -165,17 +169,18 @@ def _group(mentions: list[_Mention], docs: dict[str, Doc], paper: Paper, title_h
         else:
             name = min((m.display for m in ms), key=lambda d: (len(d), d))
         forms = sorted({m.text for m in ms} | {m.display for m in ms} - {name})
-        proposed = not any(m.known for m in ms) and (
-            (title_hit is not None and any(norm(m.text).startswith(norm(title_hit)) for m in ms))
-            or any((m.field, _sent_index(docs[m.field], m.start)) in proposing and m.start >= proposing[(m.field, _sent_index(docs[m.field], m.start))] for m in ms)
+        proposed = (title_hit is not None and any(norm(m.text).startswith(norm(title_hit)) for m in ms)) or (
+            not any(m.known for m in ms) and any((m.field, _sent_index(docs[m.field], m.start)) in proposing and m.start >= proposing[(m.field, _sent_index(docs[m.field], m.start))] for m in ms)
         )
         attrs = {k: v for m in ms for k, v in m.attrs.items()}
         prov = [Provenance(paper_id=paper.id, field=m.field, sentence=_sent_index(docs[m.field], m.start), start=m.start, end=m.end)
                 for m in sorted(ms, key=lambda m: (m.field != "title", m.start))]
         ent = Entity(name=name, type=etype, aliases=[f for f in forms if f != name], proposed=proposed,
                      attributes=attrs, mentions=prov)
-        if all(m.optional for m in ms):
-            ent.attributes["optional"] = "true"
+        for m in ms:
+            by_form[norm(m.text)] = ent
+        if all(m.optional for m in ms):  # broad terms annotators may skip: known for context, not reported
+            continue
         entities.append(ent)
         for m in ms:
             by_form[norm(m.text)] = ent
@@ -205,11 +210,15 @@ def assemble(paper: Paper, title_doc: Doc, abstract_doc: Doc, lex: Lexicon) -> E
         acronyms = _acronym_mentions(doc.text, fld, lexical)
         taken = [(m.start, m.end) for m in lexical + acronyms]
         mentions += lexical + acronyms + _pattern_mentions(doc.text, fld, taken, paper.title)
-    if hit is not None and not any(m.field == "title" and m.start <= hit.start < m.end for m in mentions):
-        sub = paper.title[hit.end + 1:]
-        mentions.append(_Mention("title", hit.start, hit.end, hit.text, guess_type(hit.text, "", sub),
-                                 "name:" + norm(hit.text).rstrip("s"), "title-name", display=hit.text))
-        _add_repeats(mentions, hit.text, abstract_doc.text)
+    if hit is not None:
+        etype = guess_type(hit.text, "", paper.title[hit.end + 1:])
+        same = [m for m in mentions if m.field == "title" and m.start == hit.start and m.end == hit.end and not m.known]
+        for m in same:
+            m.type = etype
+        if not any(m.field == "title" and m.start < hit.end and hit.start < m.end for m in mentions):
+            mentions.append(_Mention("title", hit.start, hit.end, hit.text, etype,
+                                     "name:" + norm(hit.text).rstrip("s"), "title-name", display=hit.text))
+            _add_repeats(mentions, hit.text, abstract_doc.text)
     entities, by_form = _group(mentions, docs, paper, hit.text if hit else None)
     claims = list(_claims(paper, abstract_doc, mentions, entities, by_form))
     return Extraction(id=paper.id, title=paper.title, date=paper.date, entities=entities, speedups=claims)

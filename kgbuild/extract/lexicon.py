@@ -45,6 +45,14 @@ def spelling_variants(form: str) -> set[str]:
     return {v for v in out if v.strip()}
 
 
+def _needs_case(form: str, entry: LexiconEntry, sized_names: bool) -> bool:
+    """Short names, flagged names and one-word capitalised method/dataset names ("MultiPLE", "Pile") match as
+    written; phrases ("speculative decoding", "Low-Rank Adaptation") and model/hardware names match in any case."""
+    if entry.case_sensitive or len(re.sub(r"[^A-Za-z0-9]", "", form)) <= _CASE_SENSITIVE_MAX:
+        return True
+    return not sized_names and form.lower() != form and not re.search(r"[\s-]", form)
+
+
 def _entries() -> Iterator[tuple[LexiconEntry, list[str]]]:
     for rec in load_jsonl("hardware.jsonl"):
         attrs = tuple((k, str(rec[k])) for k in ("vendor", "family", "architecture", "class") if rec.get(k))
@@ -81,11 +89,13 @@ class Lexicon:
             if entry.key in lex.entries:  # the first file wins: hardware before models before methods
                 continue
             lex.entries[entry.key] = entry
+            sized_names = entry.type in ("Hardware", "Model")
             for form in forms:
-                for v in spelling_variants(form) if entry.type in ("Hardware", "Model") else {form}:
-                    short = len(re.sub(r"[^A-Za-z0-9]", "", v)) <= _CASE_SENSITIVE_MAX
-                    table = lex.exact if (entry.case_sensitive or short) else lex.folded
+                for v in spelling_variants(form) if sized_names else {form}:
+                    table = lex.exact if _needs_case(v, entry, sized_names) else lex.folded
                     table.setdefault(entry.key, []).append(v)
+                    if table is lex.exact and not sized_names and v.upper() != v and len(v) > 3:
+                        table[entry.key].append(v.upper())
         for rec in load_jsonl("vendors.jsonl"):
             lex.vendors |= {x.lower() for x in [rec["name"], *rec.get("aliases", [])]}
         return lex

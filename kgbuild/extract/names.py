@@ -28,9 +28,12 @@ _CAPS = re.compile(r"(?<![\w\-])[A-Z][A-Z0-9]{2,}(?:-[A-Z0-9]+)*(?:\+\+)?(?![\w\
 _TITLE_STARTS = {
     "towards", "toward", "beyond", "on", "when", "why", "how", "what", "is", "are", "do", "does", "can", "from",
     "rethinking", "revisiting", "understanding", "scaling", "unlocking", "a", "an", "the", "one", "not", "more",
-    "less", "less is more", "all", "just", "make", "making", "let", "stop", "position", "survey",
+    "less", "less is more", "all", "just", "make", "making", "let", "stop", "position", "survey", "no", "do",
+    "small", "large", "big", "efficient", "fast", "faster", "simple", "scalable", "learning", "training",
 }
-_DATASET_CUE = re.compile(r"(?:Bench|bench|Eval|QA|Arena|Set|Corpus|Instruct-\d+k)$")
+_GENERIC_TITLE_HEADS = {"model", "survey", "review", "framework", "approach", "method", "study", "analysis", "noise",
+                        "language", "system", "benchmark", "evaluation", "learning", "network", "need", "agent"}
+_DATASET_CUE = re.compile(r"(?:Bench|bench|Benchmark|Eval|Evaluation|QA|Arena|Set|Corpus|Dataset|Instruct-\d+k)$")
 _DATASET_NEXT = re.compile(r"^\W{0,3}(?:a\s+|an\s+|the\s+)?(?:new\s+|novel\s+|large-scale\s+|comprehensive\s+|challenging\s+)*(?:benchmark|dataset|corpus|leaderboard|suite|test\s?bed|evaluation)", re.I)
 _MODEL_NEXT = re.compile(r"^\W{0,3}(?:a\s+|an\s+|the\s+)?(?:family\s+of\s+|series\s+of\s+)?(?:[\w-]+\s+){0,3}?(?:model|models|LLM|LLMs|language\s+model|foundation\s+model)\b")
 _SIZE = re.compile(r"(?:^|[-\s])\d+(?:\.\d+)?[BMK](?:-|\b)|-(?:Chat|Instruct|Base)\b")
@@ -63,6 +66,8 @@ def title_name(title: str) -> NameHit | None:
     if not words or len(words) > 4 or name.lower() in _TITLE_STARTS or words[0].lower() in _TITLE_STARTS:
         return None
     if name in STOPWORDS or not name[0].isalnum():
+        return None
+    if len(words) > 1 and ("," in name or words[-1].lower().rstrip("s") in _GENERIC_TITLE_HEADS):
         return None
     if len(words) > 1 and not all(w[0].isupper() or w[0].isdigit() or w.lower() in {"of", "for", "and", "in", "to", "the", "a"} for w in words):
         return None

@@ -38,9 +38,9 @@ def _alternation(words: list[str]) -> str:
 _NUM = r"\d+(?:\.\d+)?"
 _X = r"(?:\s*(?:×|x|X)(?![\w×])|\s*[- ]?times\b|[\s-]*fold\b)"
 _PCT = r"\s*\\?%"
-_NUMBER_WORDS = {t["text"].lower(): float(t["value"]) for t in _terms("number_word")}
+_NUMBER_WORDS = {re.sub(r"[\s-]+", " ", t["text"].lower()): float(t["value"]) for t in _terms("number_word")}
 _FIGURE = re.compile(
-    rf"(?P<a>{_NUM})(?:(?P<ua>{_X}|{_PCT})?\s*(?:-|–|—|~|to)\s*)?(?P<b>{_NUM})(?P<u>{_X}|{_PCT})"
+    rf"(?<![\w.])(?:(?P<a>{_NUM})(?P<ua>{_X}|{_PCT})?\s*(?:-|–|—|~|to)\s*)?(?P<b>{_NUM})(?P<u>{_X}|{_PCT})"
     rf"|(?P<w>\b(?:{_alternation(list(_NUMBER_WORDS))})\b)",
     re.I,
 )
