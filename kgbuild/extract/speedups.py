@@ -49,7 +49,7 @@ _QUALIFIERS = [(t["text"], t["canonical"]) for t in _terms("qualifier")]
 _QUALIFIER_RE = re.compile(rf"(?:{_alternation([q for q, _ in _QUALIFIERS])})\s*(?:a|an|the)?\s*$", re.I)
 _QUALIFIER_CANON = {re.sub(r"[\s-]+", " ", q.lower()): c for q, c in _QUALIFIERS}
 _SPEED = re.compile(rf"\b(?:{_alternation([t['text'] for t in _terms('metric') + _terms('faster')])})", re.I)
-_NOT_SPEED = re.compile(rf"\b(?:{_alternation([t['text'] for t in _terms('not_speed')])})", re.I)
+_NOT_SPEED = re.compile(rf"\b(?:{_alternation([t['text'] for t in _terms('not_speed')])})(?![\w-])", re.I)
 _METRIC = re.compile(
     r"\b(?:(?:end-to-end|e2e|maximum|overall|average|token[\s-]generation|inference|decoding|decode|prefill(?:ing)?"
     r"|training|generation|sampling|serving|p\d\d|first-token|time-to-first-token|wall-clock|per-token|kernel"
@@ -64,7 +64,7 @@ _BASELINE_AFTER = re.compile(
 )
 _BASELINE_BEFORE = re.compile(
     r"\b(?:outperform(?:s|ed|ing)?|surpass(?:es|ed|ing)?|beat(?:s|ing)?|exceed(?:s|ed|ing)?|accelerat(?:es|ed|ing)?|"
-    r"speeds?\s+up|improv(?:es|ed|ing)\s+(?:over|upon|on))\s+(?P<b>[^.;:()]+?)\s+by\s*$",
+    r"speeds?\s+up|improv(?:es|ed|ing)\s+(?:over|upon|on))\s+(?P<b>[^.;:()]+?)\s+(?:by|with)\s*(?:a|an)?\s*$",
     re.I,
 )
 _BASELINE_END = re.compile(
@@ -91,11 +91,19 @@ def find_claims(sentence: str) -> Iterator[RawClaim]:
             groups[-1].append(figure)
         else:
             groups.append([figure])
-    groups = [g for g in groups if _is_speed(sentence, g[0][0].start(), g[-1][0].end(), g[0][1][0][1])]
+    groups = _speed_groups(sentence, groups)
+    baselines = []
     for i, group in enumerate(groups):
         start, end = group[0][0].start(), group[-1][0].end()
         clause_end = groups[i + 1][0][0].start() if i + 1 < len(groups) else len(sentence)
-        baseline, bstart, bend = _baseline(sentence, start, end, clause_end)
+        baselines.append(_baseline(sentence, start, end, clause_end))
+    for i in range(len(groups) - 2, -1, -1):  # "47% lower latency and 4.7x higher throughput than X": both over X
+        gap = sentence[groups[i][-1][0].end():groups[i + 1][0][0].start()]
+        if not baselines[i][0] and re.search(r"\sand\s", gap) and len(gap) < 60 and not re.search(r"[,;]", gap):
+            baselines[i] = baselines[i + 1]
+    for i, group in enumerate(groups):
+        start, end = group[0][0].start(), group[-1][0].end()
+        baseline, bstart, bend = baselines[i]
         names = _split_list(baseline) if len(group) > 1 else [baseline]
         if len(names) != len(group):
             names = [baseline] * len(group)
@@ -109,21 +117,46 @@ def find_claims(sentence: str) -> Iterator[RawClaim]:
                                bstart, ev_start, ev_end)
 
 
+def _speed_groups(s: str, groups: list) -> list:
+    """Keep the speed figures; a figure continuing a speed list ("13x on T4 and 40x on A100") inherits its cue."""
+    kept, prev_end, prev_unit = [], None, None
+    for g in groups:
+        start, end, unit = g[0][0].start(), g[-1][0].end(), g[0][1][0][1]
+        continues = (prev_end is not None and unit == prev_unit and start - prev_end < 60
+                     and not _NOT_SPEED.search(s[prev_end:start]) and not _NOT_SPEED.search(s[end:end + 25]))
+        if continues or _is_speed(s, start, end, unit):
+            kept.append(g)
+            prev_end, prev_unit = end, unit
+    return kept
+
+
+_CLAUSE_CUT = re.compile(r"[,;:.()]\s|\s(?:and|while|but|whereas|with)\s")
+_COMPARATIVE = re.compile(r"\b(?:fast|low|high|reduc|speed|improv|increas|decreas|less|sav|cut|accelerat|gain|short|quick|boost)",
+                          re.I)
+_PER_UNIT_COST = re.compile(r"^\s*(?:per|/)\s*(?:dollar|\$|watt|joule|unit\s+cost)", re.I)
+
+
 def _is_speed(s: str, start: int, end: int, unit: str) -> bool:
+    """A figure is about speed when the nearest cue word of its clause is a speed word, not memory or cost."""
     after = s[end:end + 45]
+    cut = _CLAUSE_CUT.search(after)
+    after = after[:cut.start()] if cut else after
     before = s[max(0, start - 60):start]
     a_speed, a_not = _SPEED.search(after), _NOT_SPEED.search(after)
+    if a_speed and _PER_UNIT_COST.match(after[a_speed.end():]):
+        return False
     if a_not and (not a_speed or a_not.start() < a_speed.start()):
+        return False
+    if unit == "%" and not (_COMPARATIVE.search(after) or _COMPARATIVE.search(before[-30:])):
         return False
     if a_speed and a_speed.start() < 25:
         return True
-    b_speed = None
+    b_speed = b_not = None
     for b_speed in _SPEED.finditer(before):
         pass
-    b_not = None
     for b_not in _NOT_SPEED.finditer(before):
         pass
-    if b_speed and (not b_not or b_not.end() < b_speed.end()):
+    if b_speed and (not b_not or b_not.end() <= b_speed.start()):
         return unit == "x" or len(before) - b_speed.end() < 40
     return bool(a_speed) and unit == "x"
 

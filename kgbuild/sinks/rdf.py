@@ -1,0 +1,377 @@
+"""RDF sink: the graph in the kgbuild ontology (``schemas/kgbuild-ontology.ttl``) as Turtle, N-Triples or JSON-LD.
+
+Nodes become resources typed with their ``kg:`` class; edges become plain triples (``kg:proposes`` …); text
+provenance sits on the claim node or on one ``kg:Mention`` per edge read from text (see the ontology's header for
+why). IRIs come from ``kgbuild.iri`` only.
+"""
+from __future__ import annotations
+
+import math
+import re
+import warnings
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+from rdflib import Graph, Literal, URIRef
+from rdflib.term import Node
+
+from ..errors import SinkError, UnknownFormatError
+from ..graph import edge_rows, node_rows
+from ..iri import (
+    DCTERMS, KG, PREFIXES, PROV, RDF, RDFS, SDO, XSD, activity_iri, agent_iri, bind_prefixes, class_iri,
+    mention_iri, node_iri, property_iri,
+)
+from ..resolve import paper_node_id
+
+__all__ = [
+    "ONTOLOGY_PATH",
+    "SHAPES_PATH",
+    "RDF_FORMATS",
+    "JSONLD_CONTEXT",
+    "generate_triples",
+    "generate_ntriples",
+    "to_rdflib",
+    "write_rdf",
+    "write_turtle",
+    "write_ntriples",
+    "write_jsonld",
+    "validate_rdf",
+]
+
+_SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
+ONTOLOGY_PATH = _SCHEMAS / "kgbuild-ontology.ttl"
+SHAPES_PATH = _SCHEMAS / "kgbuild-shapes.ttl"
+
+#: Format name -> (file suffix, rdflib serializer name).
+RDF_FORMATS: dict[str, tuple[str, str]] = {
+    "ttl": (".ttl", "turtle"),
+    "nt": (".nt", "nt"),
+    "jsonld": (".jsonld", "json-ld"),
+}
+_FORMAT_ALIASES = {"turtle": "ttl", "ntriples": "nt", "n-triples": "nt", "json-ld": "jsonld", "json": "jsonld"}
+#: The JSON-LD ``@context``: the same prefixes as Turtle, inline so reading the file needs no network.
+JSONLD_CONTEXT: dict[str, str] = dict(PREFIXES)
+
+Triple = tuple[URIRef, URIRef, Node]
+
+# node attribute -> (predicate, value kind); "name" and "extractor" are handled apart (label fallback, activity link).
+_ATTRIBUTES: dict[str, tuple[URIRef, str]] = {
+    "aliases": (SDO.alternateName, "string"),
+    "papers": (KG.paperCount, "count"),
+    "mentions": (KG.mentionCount, "count"),
+    "title": (DCTERMS.title, "string"),
+    "date": (DCTERMS.issued, "date"),
+    "source": (KG.sourceLocation, "string"),
+    "proposed": (KG.proposed, "boolean"),
+    "vendor": (KG.vendorName, "string"),
+    "family": (KG.family, "string"),
+    "architecture": (KG.architecture, "string"),
+    "hw_class": (KG.hardwareClassName, "string"),
+    "size": (KG.size, "string"),
+    "value": (KG.value, "decimal"),
+    "unit": (KG.unit, "string"),
+    "metric": (KG.metric, "string"),
+    "qualifier": (KG.qualifier, "string"),
+    "evidence": (KG.evidence, "string"),
+    "method": (KG.methodName, "string"),
+    "baseline": (KG.baselineName, "string"),
+    "hardware": (KG.hardwareName, "string"),
+    "paper_id": (KG.paperId, "string"),
+    "field": (KG.field, "string"),
+    "sentence": (KG.sentence, "integer"),
+    "start": (KG.charStart, "integer"),
+    "end": (KG.charEnd, "integer"),
+}
+_SPAN_KEYS = ("paper_id", "field", "sentence", "start", "end")
+# An edge's "weight" is its paper count (graph.py), so only "papers" and "mentions" are written.
+_EDGE_SUPPORT = {"papers": KG.paperCount, "mentions": KG.mentionCount}
+_NOT_ATTRIBUTES = {"label", "name", "extractor", "id", "type"}
+_DATE_TYPES = ((re.compile(r"^\d{4}-\d{2}-\d{2}$"), XSD.date), (re.compile(r"^\d{4}-\d{2}$"), XSD.gYearMonth),
+               (re.compile(r"^\d{4}$"), XSD.gYear))
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_NT_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
+_NT_NEEDS_ESCAPE = re.compile(r'[\\"\x00-\x1f\x7f]')
+
+
+def _text(value: Any) -> str:
+    # A lone surrogate (from broken JSON) cannot be written as UTF-8 in any RDF format.
+    return _LONE_SURROGATE.sub("\ufffd", str(value))
+
+
+def _literals(value: Any, kind: str) -> Iterator[Literal]:
+    """The literals of one attribute value; empty strings and non-finite numbers are absent, not written."""
+    if value is None:
+        return
+    if kind == "count":
+        yield Literal(len(value) if isinstance(value, list) else int(value))
+    elif isinstance(value, list):
+        for item in dict.fromkeys(value):
+            yield from _literals(item, kind)
+    elif kind == "string":
+        if str(value):
+            yield Literal(_text(value))
+    elif kind == "integer":
+        yield Literal(int(value))
+    elif kind == "boolean":
+        yield Literal(bool(value))
+    elif kind == "decimal":
+        if isinstance(value, (int, float)) and math.isfinite(value):
+            yield Literal(format(Decimal(repr(float(value))), "f"), datatype=XSD.decimal)
+    elif kind == "date" and str(value):
+        text = _text(value)
+        datatype = next((dt for pattern, dt in _DATE_TYPES if pattern.match(text)), None)
+        yield Literal(text, datatype=datatype)
+
+
+def _paper_node(G: nx.MultiDiGraph, paper_id: str) -> str | None:
+    """The Paper node a provenance ``paper_id`` names, if the graph has it."""
+    for candidate in (paper_node_id(paper_id), paper_id):
+        if G.has_node(candidate) and G.nodes[candidate].get("label") == "Paper":
+            return candidate
+    return None
+
+
+class _Extractors:
+    """Emits each extractor's agent and activity once, the first time a claim or mention refers to it."""
+
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+
+    def activity(self, extractor: str) -> tuple[URIRef, list[Triple]]:
+        activity = activity_iri(extractor)
+        if extractor in self.seen:
+            return activity, []
+        self.seen.add(extractor)
+        agent = agent_iri(extractor)
+        return activity, [
+            (agent, RDF.type, PROV.SoftwareAgent),
+            (agent, RDFS.label, Literal(_text(extractor))),
+            (activity, RDF.type, PROV.Activity),
+            (activity, RDFS.label, Literal(f"extraction by {_text(extractor)}")),
+            (activity, PROV.wasAssociatedWith, agent),
+        ]
+
+
+def _node_triples(node: str, label: str, props: dict[str, Any], extractors: _Extractors,
+                  unknown: set[str]) -> Iterator[Triple]:
+    subject = node_iri(node)
+    yield subject, RDF.type, class_iri(label)
+    yield subject, DCTERMS.identifier, Literal(_text(node))
+    yield subject, RDFS.label, Literal(_text(props.get("name") or props.get("title") or node))
+    for key, value in props.items():
+        if key in _ATTRIBUTES:
+            predicate, kind = _ATTRIBUTES[key]
+            for literal in _literals(value, kind):
+                yield subject, predicate, literal
+        elif key == "extractor" and value:
+            activity, once = extractors.activity(str(value))
+            yield from once
+            yield subject, PROV.wasGeneratedBy, activity
+        elif key not in _NOT_ATTRIBUTES and key not in unknown:
+            unknown.add(key)
+            warnings.warn(f"RDF sink: node attribute {key!r} (on {node}) has no RDF property and is not written — "
+                          "add it to kgbuild.sinks.rdf._ATTRIBUTES and the ontology", stacklevel=3)
+
+
+def _mention_triples(G: nx.MultiDiGraph, src: str, dst: str, edge_type: str, props: dict[str, Any],
+                     extractors: _Extractors) -> Iterator[Triple]:
+    mention = mention_iri(src, edge_type, dst)
+    yield mention, RDF.type, KG.Mention
+    yield mention, KG.relation, property_iri(edge_type)
+    yield mention, KG.ofEntity, node_iri(dst)
+    src_is_paper = G.nodes[src].get("label") == "Paper"
+    if not src_is_paper:
+        yield mention, KG.fromEntity, node_iri(src)
+    paper = src if src_is_paper else _paper_node(G, str(props["paper_id"]))
+    if paper is not None:
+        yield mention, KG.inPaper, node_iri(paper)
+    for key in _SPAN_KEYS:
+        predicate, kind = _ATTRIBUTES[key]
+        for literal in _literals(props.get(key), kind):
+            yield mention, predicate, literal
+    for key, predicate in _EDGE_SUPPORT.items():
+        for literal in _literals(props.get(key), "count"):
+            yield mention, predicate, literal
+    if props.get("extractor"):
+        activity, once = extractors.activity(str(props["extractor"]))
+        yield from once
+        yield mention, PROV.wasGeneratedBy, activity
+
+
+def generate_triples(G: nx.MultiDiGraph) -> Iterator[Triple]:
+    """Yield the graph's RDF triples one at a time, as rdflib terms, without holding an RDF graph.
+
+    Each triple is yielded once. Node attributes the ontology has no property for are skipped with a warning.
+
+    Examples
+    --------
+    >>> triples = list(generate_triples(small_graph))
+    >>> (node_iri("vendor:amd"), RDF.type, KG.Vendor) in triples
+    True
+    """
+    extractors = _Extractors()
+    unknown: set[str] = set()
+    for node, label, props in node_rows(G):
+        yield from _node_triples(node, label, props, extractors, unknown)
+    seen: set[tuple[str, str, str]] = set()
+    for src, dst, edge_type, props in edge_rows(G):
+        if (src, edge_type, dst) in seen:
+            continue
+        seen.add((src, edge_type, dst))
+        yield node_iri(src), property_iri(edge_type), node_iri(dst)
+        if edge_type == "REPORTS":
+            yield node_iri(dst), PROV.wasDerivedFrom, node_iri(src)
+        ends = {G.nodes[src].get("label"), G.nodes[dst].get("label")}
+        # A claim carries its own provenance; only other text-read edges need a Mention.
+        if props.get("paper_id") and "SpeedupClaim" not in ends:
+            yield from _mention_triples(G, src, dst, edge_type, props, extractors)
+
+
+def _nt_escape(match: re.Match[str]) -> str:
+    char = match.group()
+    return _NT_ESCAPES.get(char) or f"\\u{ord(char):04X}"
+
+
+def _nt_term(term: Node) -> str:
+    # rdflib's Literal.n3() writes a multi-line literal in Turtle's """ form, which N-Triples forbids,
+    # so literals are escaped here (N-Triples ECHAR/UCHAR); IRIs are checked by URIRef.n3().
+    if isinstance(term, Literal):
+        quoted = '"' + _NT_NEEDS_ESCAPE.sub(_nt_escape, str(term)) + '"'
+        if term.language:
+            return f"{quoted}@{term.language}"
+        if term.datatype and term.datatype != XSD.string:
+            return f"{quoted}^^<{term.datatype}>"
+        return quoted
+    return term.n3()
+
+
+def generate_ntriples(G: nx.MultiDiGraph) -> Iterator[str]:
+    """Yield the graph as N-Triples lines (no trailing newline), streamed from ``generate_triples``.
+
+    Examples
+    --------
+    >>> next(generate_ntriples(small_graph)).endswith(" .")
+    True
+    """
+    for s, p, o in generate_triples(G):
+        yield f"{_nt_term(s)} {_nt_term(p)} {_nt_term(o)} ."
+
+
+def to_rdflib(G: nx.MultiDiGraph) -> Graph:
+    """The graph as an rdflib ``Graph`` with the kgbuild prefixes bound, for SPARQL in memory or serializing.
+
+    Examples
+    --------
+    >>> rdf = to_rdflib(small_graph)
+    >>> bool(rdf.query("ASK { ?paper a kg:Paper ; kg:proposes ?entity }"))
+    True
+    """
+    rdf = bind_prefixes(Graph())
+    for triple in generate_triples(G):
+        rdf.add(triple)
+    return rdf
+
+
+def _format_name(name: str) -> str:
+    key = _FORMAT_ALIASES.get(name.lower().lstrip("."), name.lower().lstrip("."))
+    if key not in RDF_FORMATS:
+        raise UnknownFormatError(f"unknown RDF format {name!r} — choose one of: {', '.join(RDF_FORMATS)}")
+    return key
+
+
+def _plan(target: Path, formats: Iterable[str] | None, stem: str) -> list[tuple[str, Path]]:
+    """Which format goes to which path (see `write_rdf`)."""
+    if target.is_dir() or not target.suffix:
+        names = list(RDF_FORMATS) if formats is None else [_format_name(f) for f in formats]
+        return [(name, target / f"{stem}{RDF_FORMATS[name][0]}") for name in dict.fromkeys(names)]
+    try:
+        named = _format_name(target.suffix)
+    except UnknownFormatError:
+        named = None
+    names = [_format_name(f) for f in formats] if formats is not None else [named] if named else []
+    if not names:
+        raise UnknownFormatError(f"{target}: cannot tell the RDF format from {target.suffix!r} — name the file "
+                                 f".ttl, .nt or .jsonld, or pass formats=")
+    if named is None and len(set(names)) == 1:
+        named = names[0]       # one explicit format: write it where the caller said
+    return [(name, target if name == named else target.with_name(target.stem + RDF_FORMATS[name][0]))
+            for name in dict.fromkeys(names)]
+
+
+def write_rdf(G: nx.MultiDiGraph, target: str | Path, formats: Iterable[str] | None = None,
+              stem: str = "kgbuild") -> list[Path]:
+    """Write the graph as RDF files and return their paths.
+
+    A ``target`` with a suffix is a file: ``kg.ttl`` receives the format its suffix names and siblings ``kg.nt`` …
+    receive the other ``formats``. A ``target`` without a suffix, or an existing directory, receives
+    ``<stem>.ttl``, ``<stem>.nt`` and ``<stem>.jsonld`` (or just ``formats``). N-Triples is streamed; Turtle and
+    JSON-LD are serialized from one in-memory rdflib graph.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     [p.name for p in write_rdf(small_graph, Path(tmp) / "kg.ttl", formats=["ttl", "nt"])]
+    ['kg.ttl', 'kg.nt']
+    """
+    target = Path(target)
+    plan = _plan(target, formats, stem)
+    written: list[Path] = []
+    rdf: Graph | None = None
+    try:
+        for name, path in plan:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if name == "nt":
+                with path.open("w", encoding="utf-8", newline="\n") as out:
+                    for line in generate_ntriples(G):
+                        out.write(line + "\n")
+            else:
+                rdf = rdf if rdf is not None else to_rdflib(G)
+                options = {"context": JSONLD_CONTEXT, "indent": 2} if name == "jsonld" else {}
+                rdf.serialize(destination=path, format=RDF_FORMATS[name][1], encoding="utf-8", **options)
+            written.append(path)
+    except OSError as e:
+        raise SinkError(f"{target}: cannot write RDF ({e.strerror or e}) — check the directory exists "
+                        "and is writable") from e
+    return written
+
+
+def write_turtle(G: nx.MultiDiGraph, target: str | Path) -> Path:
+    """Write Turtle to ``target`` (a ``.ttl`` file, or a directory receiving ``kgbuild.ttl``)."""
+    return write_rdf(G, target, formats=["ttl"])[0]
+
+
+def write_ntriples(G: nx.MultiDiGraph, target: str | Path) -> Path:
+    """Write N-Triples, streamed, to ``target`` (a ``.nt`` file, or a directory receiving ``kgbuild.nt``)."""
+    return write_rdf(G, target, formats=["nt"])[0]
+
+
+def write_jsonld(G: nx.MultiDiGraph, target: str | Path) -> Path:
+    """Write JSON-LD with the kgbuild ``@context`` to ``target`` (a ``.jsonld`` file, or a directory)."""
+    return write_rdf(G, target, formats=["jsonld"])[0]
+
+
+def validate_rdf(data: nx.MultiDiGraph | Graph, shapes: str | Path = SHAPES_PATH) -> tuple[bool, str]:
+    """Validate the graph against the SHACL shapes; return ``(conforms, report text)``.
+
+    Needs ``pyshacl`` (in the ``test`` extra).
+
+    Examples
+    --------
+    >>> validate_rdf(small_graph)[0]
+    True
+    """
+    try:
+        import pyshacl
+    except ImportError as e:  # pragma: no cover - depends on the environment
+        raise SinkError("validate_rdf needs pyshacl — pip install 'kgbuild[test]' or pip install pyshacl") from e
+    rdf = data if isinstance(data, Graph) else to_rdflib(data)
+    with warnings.catch_warnings():
+        # pyshacl drives rdflib APIs that rdflib 7 deprecates, tens of thousands of times per run
+        warnings.simplefilter("ignore", DeprecationWarning)
+        conforms, _, text = pyshacl.validate(rdf, shacl_graph=str(shapes), shacl_graph_format="turtle",
+                                             inference="none", advanced=True)
+    return bool(conforms), str(text)
