@@ -10,7 +10,7 @@ from spacy.tokens import Doc, Span
 from ..models import Entity, Extraction, Paper, Provenance, SpeedupClaim
 from .acronyms import find_acronym_pairs
 from .lexicon import Lexicon
-from .names import find_pattern_names, guess_type, title_name
+from .names import find_introduced_names, find_pattern_names, guess_type, title_name
 from .speedups import find_claims
 
 __all__ = ["assemble", "norm"]
@@ -18,6 +18,9 @@ __all__ = ["assemble", "norm"]
 _SIZE_TOKEN = re.compile(r"^(?:\d+(?:\.\d+)?[BMKbmk]|\d+x\d+[Bb]|[BLSHG]/\d+|v\d+(?:\.\d+)*|base|large|small|medium|"
                          r"tiny|mini|huge|giant|xl|xxl|Chat|Instruct|chat|instruct|Base|Large|Small|XL|XXL)$")
 _HW_SUFFIX = {"gpu", "gpus", "accelerator", "accelerators", "tpu", "tpus", "npu", "chip", "chips", "processor", "processors"}
+_CLASS_IN_PHRASE = {"memory", "hours", "hour", "kernel", "kernels", "cluster", "clusters", "utilization", "time",
+                    "programming", "resources", "budget", "days", "workloads", "implementation", "implementations"}
+_VERSION = re.compile(r"^(?:\d+(?:\.\d+)*|v\d+(?:\.\d+)*)$")
 _HW_LINE = {"instinct", "tesla", "geforce", "radeon", "cloud", "quadro", "titan", "datacenter", "data-center"}
 _PROPOSE = re.compile(r"\b(?:we|this\s+(?:paper|work|study)|our\s+work)\s+(?:\w+\s+){0,2}?(?:propose|introduce|present|develop|"
                       r"design|build|release|contribute|devise|offer|open-source|create|describe|call)s?\b|"
@@ -42,6 +45,8 @@ class _Mention:
     known: bool = False  # from a lexicon: a well-known name, never "proposed" by this paper
     attrs: dict[str, str] = field(default_factory=dict)
     display: str = ""
+    in_phrase: bool = False  # a class word modifying another noun ("GPU memory")
+    introduced: bool = False  # the object of "we propose …": this paper's own contribution
 
 
 def _sent_index(doc: Doc, char: int) -> int:
@@ -71,10 +76,16 @@ def _lexicon_mentions(doc: Doc, fld: str, lex: Lexicon) -> list[_Mention]:
                 display = doc[span.start:end].text
         elif entry.key.startswith("hwclass:") and span.start in devices_end:
             continue
+        elif entry.type in ("Method", "Model") and end + 1 < len(doc) and doc[end].text == "-" \
+                and not doc[end - 1].whitespace_ and not doc[end].whitespace_ and _VERSION.match(doc[end + 1].text):
+            end += 2  # a numbered version of a known system is its own entity: "Medusa-2", "Phi-3"
+            key, display = f"{entry.key}|{doc[end - 1].text}", doc[span.start:end].text
+        # "GPU memory", "GPU hours": reported as a mention, but never the device a figure was measured on
+        in_phrase = entry.key.startswith("hwclass:") and end < len(doc) and doc[end].lower_ in _CLASS_IN_PHRASE
         if not entry.key.startswith("hwclass:") and end == span.end:
             display = span.text
         out.append(_Mention(fld, doc[start].idx, doc[end - 1].idx + len(doc[end - 1]), doc[start:end].text,
-                            entry.type, key, "lexicon", entry.optional, True, dict(entry.attrs), display))
+                            entry.type, key, "lexicon", entry.optional, True, dict(entry.attrs), display, in_phrase))
     return out
 
 
@@ -91,14 +102,22 @@ def _extend_size(doc: Doc, end: int) -> int:
     return i
 
 
-def _pattern_mentions(text: str, fld: str, taken: list[tuple[int, int]], title: str) -> list[_Mention]:
+def _pattern_mentions(text: str, fld: str, known: list[_Mention], title: str) -> list[_Mention]:
+    """Coined names; one that strictly contains a lexicon hit ("LLaMA-NAS" around "LLaMA") replaces it."""
     out = []
+    taken = [(m.start, m.end) for m in known if m.key]
     counts: dict[str, int] = {}
     hits = list(find_pattern_names(text))
     for h in hits:
         counts[h.text] = counts.get(h.text, 0) + 1
     for h in hits:
-        if any(s < h.end and h.start < e for s, e in taken):
+        inside = [m for m in known if m.key and h.start <= m.start and m.end <= h.end and (m.start, m.end) != (h.start, h.end)]
+        overlapping = [(s, e) for s, e in taken if s < h.end and h.start < e]
+        if inside and len(inside) == len(overlapping) and not any(m.type == "Hardware" for m in inside):
+            for m in inside:
+                m.key = ""
+            taken = [t for t in taken if t not in overlapping]
+        elif overlapping:
             continue
         if h.rule == "all-caps" and counts[h.text] < 2 and h.text not in title:
             continue
@@ -106,6 +125,33 @@ def _pattern_mentions(text: str, fld: str, taken: list[tuple[int, int]], title: 
         out.append(_Mention(fld, h.start, h.end, h.text, etype, "name:" + norm(h.text).rstrip("s"), h.rule, display=h.text))
         taken.append((h.start, h.end))
     return out
+
+
+def _introduced_mentions(text: str, fld: str, mentions: list[_Mention]) -> list[_Mention]:
+    """Mark what "we propose X" introduces; a new multi-word name ("Token Recycling") becomes a mention."""
+    out = []
+    for hit in find_introduced_names(text):
+        same = [m for m in mentions if m.field == fld and m.key and m.start == hit.start and m.end <= hit.end]
+        if same:
+            longest = max(same, key=lambda m: m.end)
+            longest.introduced = True
+            continue
+        if len(hit.text.split()) < 2 or any(m.field == fld and m.key and m.start < hit.end and hit.start < m.end
+                                            for m in mentions):
+            continue
+        etype = guess_type(hit.text, text[hit.end:hit.end + 40])
+        out.append(_Mention(fld, hit.start, hit.end, hit.text, etype, "name:" + norm(hit.text).rstrip("s"),
+                            "introduced", display=hit.text, introduced=True))
+        _add_repeats_of(out, hit.text, text, fld, mentions)
+    return out
+
+
+def _add_repeats_of(out: list[_Mention], name: str, text: str, fld: str, mentions: list[_Mention]) -> None:
+    first = out[-1]
+    pattern = rf"(?<![\w-])[{name[0].upper()}{name[0].lower()}]{re.escape(name[1:])}(?![\w-])"
+    for m in re.finditer(pattern, text):
+        if m.start() != first.start and not any(x.field == fld and x.start <= m.start() < x.end for x in mentions):
+            out.append(_Mention(fld, m.start(), m.end(), m.group(0), first.type, first.key, "introduced", display=name))
 
 
 def _acronym_mentions(text: str, fld: str, mentions: list[_Mention]) -> list[_Mention]:
@@ -169,7 +215,8 @@ def _group(mentions: list[_Mention], docs: dict[str, Doc], paper: Paper, title_h
         else:
             name = min((m.display for m in ms), key=lambda d: (len(d), d))
         forms = sorted({m.text for m in ms} | {m.display for m in ms} - {name})
-        proposed = (title_hit is not None and any(norm(m.text).startswith(norm(title_hit)) for m in ms)) or (
+        proposed = any(m.introduced for m in ms) or (
+            title_hit is not None and any(norm(m.text).startswith(norm(title_hit)) for m in ms)) or (
             not any(m.known for m in ms) and any((m.field, _sent_index(docs[m.field], m.start)) in proposing and m.start >= proposing[(m.field, _sent_index(docs[m.field], m.start))] for m in ms)
         )
         attrs = {k: v for m in ms for k, v in m.attrs.items()}
@@ -208,8 +255,8 @@ def assemble(paper: Paper, title_doc: Doc, abstract_doc: Doc, lex: Lexicon) -> E
     for fld, doc in docs.items():
         lexical = _lexicon_mentions(doc, fld, lex)
         acronyms = _acronym_mentions(doc.text, fld, lexical)
-        taken = [(m.start, m.end) for m in lexical + acronyms]
-        mentions += lexical + acronyms + _pattern_mentions(doc.text, fld, taken, paper.title)
+        found = lexical + acronyms + _pattern_mentions(doc.text, fld, lexical + acronyms, paper.title)
+        mentions += found + _introduced_mentions(doc.text, fld, found)
     if hit is not None:
         etype = guess_type(hit.text, "", paper.title[hit.end + 1:])
         same = [m for m in mentions if m.field == "title" and m.start == hit.start and m.end == hit.end and not m.known]
@@ -243,7 +290,9 @@ def _claims(paper: Paper, doc: Doc, mentions: list[_Mention], entities: list[Ent
         local = [m for m in abstract if sent.start_char <= m.start < sent.end_char]
         for raw in find_claims(text):
             fig = sent.start_char + raw.start
-            method = _method_for(local, fig, raw, sent.start_char, by_form) or main
+            text_after = lambda m: doc.text[m.end:m.end + 40]  # noqa: E731
+            method = _method_for(local, fig, raw, sent.start_char, by_form, text_after) or _recent_proposed(
+                abstract, sent.start_char, fig, by_form) or main
             hardware = _hardware_for(local, fig, by_form)
             yield SpeedupClaim(
                 value=raw.value, unit=raw.unit, metric=raw.metric, qualifier=raw.qualifier,
@@ -255,7 +304,14 @@ def _claims(paper: Paper, doc: Doc, mentions: list[_Mention], entities: list[Ent
             )
 
 
-def _method_for(local: list[_Mention], fig: int, raw, offset: int, by_form: dict[str, Entity]) -> Entity | None:
+_SUBJECT_VERB = re.compile(r"^(?:'s)?\W{0,2}(?:\w+ly\s+|can\s+|further\s+|also\s+|still\s+|thus\s+)*(?:achiev|outperform|"
+                           r"provid|attain|improv|reduc|accelerat|deliver|yield|offer|speed|enabl|run|show|demonstrat|"
+                           r"is\b|are\b|bring|obtain|reach|lead|gain|exhibit|boost|cut|lower|increas|surpass|beat|exceed|"
+                           r"make|render|perform|sustain|decod|generat|requir)", re.I)
+
+
+def _method_for(local: list[_Mention], fig: int, raw, offset: int, by_form: dict[str, Entity],
+                text_after) -> Entity | None:
     """The faster side: the proposed entity nearest before the figure, else the sentence's subject."""
     bstart = offset + raw.baseline_start if raw.baseline_start >= 0 else 10**9
     cands = [by_form[norm(m.text)] for m in local
@@ -264,15 +320,28 @@ def _method_for(local: list[_Mention], fig: int, raw, offset: int, by_form: dict
     proposed = [e for e in cands if e.proposed]
     if proposed:
         return proposed[-1]
-    subject = [m for m in local if m.start - offset < 40 and m.type in ("Method", "Model") and not m.optional
-               and m.end <= fig and m.start < bstart and norm(m.text) in by_form]
-    return by_form[norm(subject[0].text)] if subject else None
+    subject = [m for m in local if m.type in ("Method", "Model") and not m.optional and m.end <= fig
+               and m.start < bstart and norm(m.text) in by_form and _SUBJECT_VERB.match(text_after(m))]
+    return by_form[norm(subject[-1].text)] if subject else None
+
+
+def _recent_proposed(abstract: list[_Mention], sent_start: int, fig: int, by_form: dict[str, Entity]) -> Entity | None:
+    """The paper's own method named last before the figure, within about two sentences: "We propose X. … 2x"."""
+    for m in sorted(abstract, key=lambda m: -m.start):
+        if sent_start - 400 < m.start < fig and m.type in ("Method", "Model") and m.key:
+            ent = by_form.get(norm(m.text))
+            if ent is not None and ent.proposed:
+                return ent
+    return None
 
 
 def _hardware_for(local: list[_Mention], fig: int, by_form: dict[str, Entity]) -> Entity | None:
-    hw = [m for m in local if m.type == "Hardware" and not m.optional]
-    if not hw:
-        return None
+    """The device the figure was measured on: the nearest one after it ("40x on A100"), else before it."""
+    hw = [m for m in local if m.type == "Hardware" and not m.optional and not m.in_phrase and m.key]
     devices = [m for m in hw if m.key.startswith("hw:")] or hw
-    best = min(devices, key=lambda m: abs(m.start - fig))
+    if not devices:
+        return None
+    after = [m for m in devices if m.start >= fig]
+    best = min(after, key=lambda m: m.start) if after and after[0].start - fig < 80 else \
+        min(devices, key=lambda m: abs(m.start - fig))
     return by_form.get(norm(best.text))

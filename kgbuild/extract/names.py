@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 from .catalogue import load_jsonl
 
-__all__ = ["NameHit", "find_pattern_names", "title_name", "guess_type", "STOPWORDS"]
+__all__ = ["NameHit", "find_pattern_names", "find_introduced_names", "title_name", "guess_type", "STOPWORDS"]
 
 
 class NameHit(NamedTuple):
@@ -22,7 +22,9 @@ class NameHit(NamedTuple):
 
 # Inner capitals ("vLLM", "StreamingLLM", "FlashDecoding++", "eDKM") or a capitalised name with a hyphen and a
 # digit ("Medusa-2", "Nemotron-4") mark a coined system name; all-caps words need a second sighting (see caller).
-_CAMEL = re.compile(r"(?<![\w\-])(?:[A-Z]+[a-z]+[A-Z0-9]|[a-z]+[A-Z]|[A-Z][a-z]+\d+[A-Za-z])[\w.+]*(?:-[\w.+]+)*(?<![.])")
+_CAMEL = re.compile(r"(?<![\w\-])(?:[A-Z]+[a-z]+[A-Z0-9]|[a-z]+[A-Z]|[A-Z][a-z]+\d+[A-Za-z]|[A-Z]{2,}[a-z]{2,}"
+                    r"|[A-Z]{2,}[a-z]?-(?![A-Z][a-z]+(?:ed|ing|Based|Driven|Aware|Free|Guided|Level|Scale|Efficient"
+                    r"|Friendly|Specific|Agnostic|Like|Only|Time)\b)[A-Z])[\w.+]*(?:-[\w.+]+)*(?<![.])")
 _HYPHEN_DIGIT = re.compile(r"(?<![\w\-])[A-Z][A-Za-z]+(?:-[A-Za-z]+)*-\d[\w.]*(?<![.])")
 _CAPS = re.compile(r"(?<![\w\-])[A-Z][A-Z0-9]{2,}(?:-[A-Z0-9]+)*(?:\+\+)?(?![\w\-])")
 _TITLE_STARTS = {
@@ -54,6 +56,37 @@ def find_pattern_names(text: str) -> Iterator[NameHit]:
             if word in STOPWORDS or word.rstrip("s") in STOPWORDS:
                 continue
             yield NameHit(m.start(), m.end(), word, rule)
+
+
+_NAME = r"(?P<name>[A-Z][\w+\-]*(?:\.\d+)?(?:\s+(?:of|for|and|in|to|with)?\s*[A-Z][\w+\-]*(?:\.\d+)?){0,4})"
+_KIND = (r"(?:method|approach|framework|technique|algorithm|system|model|architecture|benchmark|dataset|strategy|"
+         r"paradigm|mechanism|scheme|pipeline|library|tool|family|suite|engine|optimizer|policy|module|recipe|agent)")
+_ADJ = r"(?:(?:a|an|the)\s+)?(?:(?:novel|new|simple|efficient|effective|general|unified|lightweight|scalable|first|"
+_ADJ += r"fast|practical|principled|generic|plug-and-play|training-free|open-source|open)\s+)*"
+_INTRODUCED = re.compile(
+    rf"\b[Ww]e\s+(?:\w+\s+)?(?:propose|introduce|present|develop|design|release|name|call|term|dub)(?:s|d)?\s+"
+    rf"(?:{_ADJ}(?:[\w-]+\s+){{0,4}}?{_KIND}s?,?\s+(?:(?:called|named|dubbed|termed|coined)\s+)?)?{_NAME}"
+    rf"|\b(?:[Oo]ur|[Tt]he\s+proposed)\s+(?:[\w-]+\s+)?{_KIND}s?,?\s+(?:(?:called|named|dubbed)\s+)?{_NAME.replace('name', 'name2')}"
+    rf"|\b(?:dubbed|coined)\s+{_NAME.replace('name', 'name3')}"
+)
+_PROPOSAL = re.compile(r"\b[Ww]e\s+(?:\w+\s+)?(?:propose|introduce|present|develop|design)", re.I)
+_ENUMERATED = re.compile(r"\((?:\d|i{1,3}|iv|[a-d])\)\s+(?P<name>[A-Z][\w-]*(?:\s+[a-zA-Z][\w-]*){0,3}?)(?=,|;|\.|\s+and\s+\()")
+_NAME_TAIL = re.compile(r"(?:\s+(?:of|for|and|in|to|with))+$")
+
+
+def find_introduced_names(text: str) -> Iterator[NameHit]:
+    """Names a paper introduces: "we propose Token Recycling", "our method, GemFilter,", "dubbed X"."""
+    for m in _INTRODUCED.finditer(text):
+        group = next(g for g in ("name", "name2", "name3") if m.group(g))
+        name = _NAME_TAIL.sub("", m.group(group)).rstrip(".-")
+        if not name or name in STOPWORDS or name.split()[0] in {"In", "To", "We", "Our", "This", "The", "A", "An"}:
+            continue
+        start = m.start(group)
+        yield NameHit(start, start + len(name), name, "introduced")
+    proposal = _PROPOSAL.search(text)
+    if proposal:  # "we propose three techniques, namely (1) Dynamic gating, (2) Expert Buffering"
+        for m in _ENUMERATED.finditer(text, proposal.end(), proposal.end() + 300):
+            yield NameHit(m.start("name"), m.end("name"), m.group("name"), "introduced")
 
 
 def title_name(title: str) -> NameHit | None:

@@ -54,7 +54,8 @@ _METRIC = re.compile(
     r"\b(?:(?:end-to-end|e2e|maximum|overall|average|token[\s-]generation|inference|decoding|decode|prefill(?:ing)?"
     r"|training|generation|sampling|serving|p\d\d|first-token|time-to-first-token|wall-clock|per-token|kernel"
     r"|attention|search|retrieval|execution|response|query|encoding|rendering|convergence)\s+)*"
-    r"(?:throughput|latency|latencies|speed-?ups?|speed\s+up|speed|time|runtime|TTFT|TPOT|wall-clock\s+time)\b",
+    r"(?:throughput|latency|latencies|speed-?ups?|speed\s+up|speed(?:\s+(?:gains?|improvements?))?|time|runtime|TTFT|TPOT"
+    r"|wall-clock\s+time)\b",
     re.I,
 )
 _BASELINE_AFTER = re.compile(
@@ -101,6 +102,7 @@ def find_claims(sentence: str) -> Iterator[RawClaim]:
         gap = sentence[groups[i][-1][0].end():groups[i + 1][0][0].start()]
         if not baselines[i][0] and re.search(r"\sand\s", gap) and len(gap) < 60 and not re.search(r"[,;]", gap):
             baselines[i] = baselines[i + 1]
+    previous_metric = "speedup"
     for i, group in enumerate(groups):
         start, end = group[0][0].start(), group[-1][0].end()
         baseline, bstart, bend = baselines[i]
@@ -108,6 +110,9 @@ def find_claims(sentence: str) -> Iterator[RawClaim]:
         if len(names) != len(group):
             names = [baseline] * len(group)
         metric = _metric(sentence, start, end)
+        if metric == "speedup" and i and groups[i - 1][0][1][0][1] == group[0][1][0][1]:
+            metric = previous_metric  # "… by 6.21x for LM, 5.75x for MT": the list shares its metric
+        previous_metric = metric
         qualifier = _qualifier(sentence, start, end)
         ev_start = max(0, sentence.rfind(",", 0, start) + 1, start - 80)
         ev_end = min(len(sentence), max(end + 30, bend))
@@ -168,8 +173,15 @@ def _metric(s: str, start: int, end: int) -> str:
         d = d if m.start() >= end else d + 5
         if 0 <= d < dist:
             best, dist = m.group(0), d
+    if best.lower().startswith("speed"):  # "1.3x speedup in throughput": the metric is what sped up
+        m = re.match(r"\s+(?:in|of|for)\s+(?:the\s+)?((?:\w+\s+)?(?:throughput|latency|inference|decoding|training|"
+                     r"generation|prefill|sampling))\b", s[s.find(best, max(0, start - 70)) + len(best):])
+        if m:
+            return m.group(1).lower()
     if not best:
-        return "speedup"
+        m = re.search(r"\b(training|inference|decoding|generation|prefill|sampling|convergence|search|retrieval)\b"
+                      r"\W+(?:\w+\W+){0,3}$", s[max(0, start - 40):start], re.I)
+        return f"{m.group(1).lower()} speed" if m else "speedup"
     return re.sub(r"\s+", " ", best).lower()
 
 
@@ -184,17 +196,21 @@ def _qualifier(s: str, start: int, end: int) -> str:
 
 
 def _baseline(s: str, start: int, end: int, clause_end: int) -> tuple[str, int, int]:
-    m = _BASELINE_AFTER.match(s[end:clause_end])
-    if m and m.start("b") < 70:
-        text = _BASELINE_END.split(m.group("b"), maxsplit=1)[0].strip()
-        if text:
-            return text, end + m.start("b"), end + m.start("b") + len(text)
     before = s[max(0, start - 120):start]
     before = re.sub(r"\s*(?:up\s+to|over|about|approximately|nearly|almost|around|at\s+least|an\s+average\s+of|on\s+average)\s*$", " ", before, flags=re.I)
     m = _BASELINE_BEFORE.search(before.rstrip() + " ")
-    if m:
+    if m:  # "outperforms X by 2x" names the baseline before the figure
         off = max(0, start - 120)
         return m.group("b").strip(), off + m.start("b"), off + m.end("b")
+    m = _BASELINE_AFTER.match(s[end:clause_end])
+    if m and m.start("b") < 70:
+        text = _BASELINE_END.split(m.group("b"), maxsplit=1)[0].strip()
+        paren = re.match(r"\s*\([A-Z][\w-]*\)", s[end + m.start("b") + len(text):])
+        if paren:  # keep a defining acronym: "grouped-query attention (GQA)"
+            text += paren.group(0)
+        text = re.sub(r"^(?:the|a|an)\s+", "", text, flags=re.I)
+        if text and not text[0].isdigit():
+            return text, end + m.start("b"), end + m.start("b") + len(text)
     return "", -1, -1
 
 
