@@ -65,10 +65,11 @@ def _lexicon_mentions(doc: Doc, fld: str, lex: Lexicon) -> list[_Mention]:
         if entry.key.startswith("hw:"):
             while start > 0 and (doc[start - 1].lower_ in lex.vendors or doc[start - 1].lower_ in _HW_LINE):
                 start -= 1
+            devices_end.add(end)
             if end < len(doc) and doc[end].lower_ in _HW_SUFFIX:
                 end += 1
-            devices_end.add(end)
-            display = span.text
+            # the name drops vendor, product line and "GPU": "AMD Instinct MI250X GPUs" -> "MI250X"
+            display = entry.name if norm(entry.name) in norm(span.text) else span.text
         elif entry.sized:
             end = _extend_size(doc, end)
             if end > span.end:
@@ -82,7 +83,7 @@ def _lexicon_mentions(doc: Doc, fld: str, lex: Lexicon) -> list[_Mention]:
             key, display = f"{entry.key}|{doc[end - 1].text}", doc[span.start:end].text
         # "GPU memory", "GPU hours": reported as a mention, but never the device a figure was measured on
         in_phrase = entry.key.startswith("hwclass:") and end < len(doc) and doc[end].lower_ in _CLASS_IN_PHRASE
-        if not entry.key.startswith("hwclass:") and end == span.end:
+        if not entry.key.startswith(("hwclass:", "hw:")) and end == span.end:
             display = span.text
         out.append(_Mention(fld, doc[start].idx, doc[end - 1].idx + len(doc[end - 1]), doc[start:end].text,
                             entry.type, key, "lexicon", entry.optional, True, dict(entry.attrs), display, in_phrase))
@@ -102,12 +103,12 @@ def _extend_size(doc: Doc, end: int) -> int:
     return i
 
 
-def _pattern_mentions(text: str, fld: str, known: list[_Mention], title: str) -> list[_Mention]:
+def _pattern_mentions(text: str, fld: str, known: list[_Mention], title: str, vendors: set[str]) -> list[_Mention]:
     """Coined names; one that strictly contains a lexicon hit ("LLaMA-NAS" around "LLaMA") replaces it."""
     out = []
     taken = [(m.start, m.end) for m in known if m.key]
     counts: dict[str, int] = {}
-    hits = list(find_pattern_names(text))
+    hits = [h for h in find_pattern_names(text) if h.text.lower() not in vendors]
     for h in hits:
         counts[h.text] = counts.get(h.text, 0) + 1
     for h in hits:
@@ -177,6 +178,8 @@ def _acronym_mentions(text: str, fld: str, mentions: list[_Mention]) -> list[_Me
             key, optional = "acr:" + norm(pair.short).rstrip("s"), False
         for m in known:
             m.key, m.type = key, etype
+            if (m.start, m.end) == (pair.long_start, long_end):  # the expansion names the entity
+                m.rule, m.display = "acronym-expansion", pair.long
         for start, end, text_, rule in ((pair.long_start, long_end, pair.long, "acronym-expansion"),
                                         (pair.short_start, short_end, pair.short, "acronym")):
             if not any(m.start == start and m.end == end for m in known):
@@ -255,7 +258,7 @@ def assemble(paper: Paper, title_doc: Doc, abstract_doc: Doc, lex: Lexicon) -> E
     for fld, doc in docs.items():
         lexical = _lexicon_mentions(doc, fld, lex)
         acronyms = _acronym_mentions(doc.text, fld, lexical)
-        found = lexical + acronyms + _pattern_mentions(doc.text, fld, lexical + acronyms, paper.title)
+        found = lexical + acronyms + _pattern_mentions(doc.text, fld, lexical + acronyms, paper.title, lex.vendors)
         mentions += found + _introduced_mentions(doc.text, fld, found)
     if hit is not None:
         etype = guess_type(hit.text, "", paper.title[hit.end + 1:])

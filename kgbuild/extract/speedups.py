@@ -68,6 +68,7 @@ _BASELINE_BEFORE = re.compile(
     r"speeds?\s+up|improv(?:es|ed|ing)\s+(?:over|upon|on))\s+(?P<b>[^.;:()]+?)\s+(?:by|with)\s*(?:a|an)?\s*$",
     re.I,
 )
+_TRAILING_BASELINE = re.compile(r"\b(?:as\s+)?(?:compared\s+(?:to|with)|relative\s+to|versus|vs\.?)\s+(?P<b>[^.;:()]+)", re.I)
 _BASELINE_END = re.compile(
     r",|\s(?:on|in|across|for|while|when|with|without|at|under|using|by|which|thereby|whereas|achiev\w*|and\s+(?:achiev|reduc|improv|"
     r"maintain|deliver|enabl|yield|attain|obtain|lower|increas|up\s+to)\w*|respectively|during|through|from|of\s+up)\b",
@@ -102,6 +103,11 @@ def find_claims(sentence: str) -> Iterator[RawClaim]:
         gap = sentence[groups[i][-1][0].end():groups[i + 1][0][0].start()]
         if not baselines[i][0] and re.search(r"\sand\s", gap) and len(gap) < 60 and not re.search(r"[,;]", gap):
             baselines[i] = baselines[i + 1]
+    if groups:  # "… 3.7x, … 6.7x, and … as compared to ReAct": a trailing comparison covers the whole list
+        tail = _TRAILING_BASELINE.search(sentence, groups[-1][-1][0].end())
+        if tail:
+            text = _BASELINE_END.split(tail.group("b"), maxsplit=1)[0].strip()
+            baselines = [b if b[0] else (text, tail.start("b"), tail.start("b") + len(text)) for b in baselines]
     previous_metric = "speedup"
     for i, group in enumerate(groups):
         start, end = group[0][0].start(), group[-1][0].end()

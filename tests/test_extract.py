@@ -1,0 +1,117 @@
+"""The extractor on sentences a user would write, and its quality on the shared dev set."""
+import json
+from pathlib import Path
+
+import pytest
+
+from kgbuild.cli import main
+from kgbuild.evaluate import score_files
+from kgbuild.extract import extract
+from kgbuild.extract.acronyms import find_acronym_pairs
+from kgbuild.extract.speedups import find_claims
+from kgbuild.models import Paper, paper_id_for_title
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+def _one(title: str, abstract: str):
+    return next(extract([Paper(id=paper_id_for_title(title), title=title, abstract=abstract)]))
+
+
+def _claims(sentence: str) -> list[tuple]:
+    return [(c.value, c.unit, c.qualifier, c.baseline) for c in find_claims(sentence)]
+
+
+@pytest.mark.parametrize("sentence,expected", [
+    ("It achieves up to 2.7× faster decoding than vLLM on A100.", [(2.7, "x", "up to", "vLLM")]),
+    ("Our kernel runs 3x faster than cuBLAS.", [(3.0, "x", "", "cuBLAS")]),
+    ("This yields a 4.1 times speedup.", [(4.1, "x", "", "")]),
+    ("It offers a 5-fold speedup over the dense model.", [(5.0, "x", "", "dense model")]),
+    ("It gives a tenfold speedup.", [(10.0, "x", "", "")]),
+    ("It reduces latency by 40% compared to TGI.", [(40.0, "%", "", "TGI")]),
+    ("We observe 35% lower latency on average.", [(35.0, "%", "on average", "")]),
+    ("It is 1.5–2.3× faster than FlashAttention-2.", [(1.5, "x", "", "FlashAttention-2"), (2.3, "x", "", "FlashAttention-2")]),
+    ("It reaches 2.1× and 1.8× higher throughput than vLLM and TGI on H100.",
+     [(2.1, "x", "", "vLLM"), (1.8, "x", "", "TGI")]),
+    ("It runs about an order of magnitude faster.", [(10.0, "x", "about", "")]),
+])
+def test_speedup_forms(sentence, expected):
+    assert _claims(sentence) == expected
+
+
+@pytest.mark.parametrize("sentence", [
+    "It uses 4x less memory than the baseline.",
+    "The model has 7B parameters and 3x fewer FLOPs.",
+    "It delivers 2.5x higher throughput per dollar than GPUs.",
+    "Accuracy improves by 12% on MMLU.",
+    "We serve 8x7B experts with 141 tokens/s.",
+])
+def test_not_speed_figures_are_ignored(sentence):
+    assert find_claims(sentence) == [] or list(find_claims(sentence)) == []
+
+
+def test_acronym_pairs_follow_schwartz_hearst():
+    pairs = {(p.long, p.short) for p in find_acronym_pairs(
+        "We apply Low-Rank Adaptation (LoRA) to the key-value (KV) cache and to Retrieval-Augmented Generation (RAG).")}
+    assert pairs == {("Low-Rank Adaptation", "LoRA"), ("key-value", "KV"), ("Retrieval-Augmented Generation", "RAG")}
+
+
+def test_paper_entities_types_aliases_and_proposed():
+    ex = _one("TileServe: Fast Serving on AMD GPUs",
+              "We present TileServe, a serving system. On AMD Instinct MI250X GPUs, TileServe achieves up to 2.1× "
+              "higher throughput than vLLM when serving Llama-2-7B and Mixtral 8x7B, evaluated on MMLU. "
+              "We fine-tune with Low-Rank Adaptation (LoRA).")
+    by_name = {e.name: e for e in ex.entities}
+    assert by_name["TileServe"].proposed and by_name["TileServe"].type == "Method"
+    assert by_name["MI250X"].type == "Hardware" and "AMD Instinct MI250X GPUs" in by_name["MI250X"].aliases
+    assert by_name["MI250X"].attributes["vendor"] == "AMD"
+    assert by_name["Llama-2-7B"].type == "Model" and by_name["Mixtral 8x7B"].type == "Model"
+    assert by_name["MMLU"].type == "Dataset"
+    assert by_name["Low-Rank Adaptation"].aliases == ["LoRA"] and not by_name["Low-Rank Adaptation"].proposed
+    assert not by_name["vLLM"].proposed
+    [claim] = ex.speedups
+    assert (claim.value, claim.unit, claim.method, claim.baseline, claim.hardware, claim.qualifier) == \
+        (2.1, "x", "TileServe", "vLLM", "MI250X", "up to")
+    assert claim.provenance.sentence == 1
+    text = ex.title and "We present TileServe, a serving system. On AMD Instinct MI250X GPUs, TileServe achieves up to 2.1×"
+    assert text[claim.provenance.start:claim.provenance.end] == "2.1×"
+
+
+def test_every_mention_has_provenance_spans():
+    title, abstract = "KVQuant: Cache Quantization", "KVQuant runs 3x faster than FP16 decoding on H100 GPUs."
+    ex = _one(title, abstract)
+    for e in ex.entities:
+        for m in e.mentions:
+            field_text = title if m.field == "title" else abstract
+            assert field_text[m.start:m.end].lower().startswith(e.name.lower()[:3]), (e.name, m)
+
+
+def test_extract_cli_writes_one_line_per_paper(tmp_path):
+    out = tmp_path / "pred.jsonl"
+    from kgbuild.readers import sample_path
+    assert main(["extract", str(sample_path()), "--on-error", "skip", "-o", str(out)]) == 0
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(lines) >= 28 and len({r["id"] for r in lines}) == len(lines)
+    assert sum(len(r["speedups"]) for r in lines) >= 30
+    assert {e["type"] for r in lines for e in r["entities"]} == {"Method", "Model", "Dataset", "Hardware"}
+
+
+def test_workers_give_the_same_output_as_one_process():
+    from kgbuild.readers import read_papers, sample_path
+    papers = list(read_papers([sample_path()], on_error="skip"))
+    one = [e.model_dump() for e in extract(papers)]
+    two = [e.model_dump() for e in extract(papers, workers=2)]
+    assert one == two
+
+
+@pytest.mark.skipif(not (SHARED / "gold" / "dev.jsonl").exists(), reason="../shared gold set not present")
+def test_dev_set_quality_does_not_regress(tmp_path):
+    """The README's quality targets on ../shared/gold/dev.jsonl, with a small margin below today's scores."""
+    out = tmp_path / "pred.jsonl"
+    assert main(["extract", *map(str, sorted((SHARED / "corpus").glob("*.txt"))), "-o", str(out)]) == 0
+    res = score_files(SHARED / "gold" / "dev.jsonl", out)
+    assert res["papers_missing_in_pred"] == 0
+    assert res["typed"]["f1"] >= 0.80
+    assert res["Hardware"]["f1"] >= 0.95
+    assert res["speedup"]["f1"] >= 0.90
+    assert res["speedup_attr_acc"]["all"] >= 0.65
