@@ -1,4 +1,18 @@
-"""The graph's vocabulary: node labels, edge types and their attributes, shared by the graph and every sink."""
+"""The graph's vocabulary: node labels, edge types and their attributes, shared by the graph and every sink.
+
+The in-memory graph is a networkx ``MultiDiGraph`` and every sink reads it through
+``kgbuild.graph.node_rows`` / ``kgbuild.graph.edge_rows``:
+
+* node id: a canonical id ``"<kind>:<slug>"`` from ``kgbuild.resolve`` (kinds: paper, method, model, dataset,
+  hardware, vendor, class, claim, finding);
+* node attributes: ``label`` (one of ``NODE_LABELS``), ``name`` (display), ``aliases`` (list of surface forms),
+  ``papers`` and ``mentions`` (support counts); Paper: ``title``, ``date``, ``source``; entity nodes: ``proposed``;
+  Hardware: ``vendor``, ``family``, ``architecture``, ``hw_class``; Model: ``family``, ``size``; SpeedupClaim:
+  ``value``, ``unit``, ``metric``, ``qualifier``, ``method``, ``baseline``, ``hardware``, ``evidence`` plus the
+  ``PROVENANCE_KEYS``;
+* edges: key and ``type`` attribute are an ``EDGE_TYPES`` name; edges read from text carry ``PROVENANCE_KEYS`` of
+  their first mention and ``papers``/``weight`` support counts.
+"""
 from __future__ import annotations
 
 __all__ = ["NODE_LABELS", "EDGE_TYPES", "ENTITY_LABELS", "PROVENANCE_KEYS"]
