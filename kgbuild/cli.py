@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections import Counter
@@ -71,6 +72,71 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_build(args: argparse.Namespace) -> int:
+    from .build import parse_sinks, run_build
+    from .readers import sample_path
+
+    inputs = list(args.inputs) + ([str(sample_path())] if args.sample else [])
+    if not inputs:
+        raise KgbuildError("build: no input — name files or folders, or pass --sample for the bundled corpus")
+    on_error = "skip" if args.sample and args.on_error == "fail" else args.on_error  # the sample has bad lines on purpose
+    neo4j = {k: v for k, v in (("uri", args.neo4j_uri), ("user", args.neo4j_user),
+                               ("password", args.neo4j_password), ("database", args.neo4j_database)) if v}
+    summary = run_build(inputs, args.out, sinks=parse_sinks(args.to, args.neo4j_uri), format=args.format,
+                        on_error=on_error, workers=args.workers, neo4j=neo4j,
+                        progress=lambda it: _progress(it, "build"))
+    print("\n".join(summary.lines()), file=sys.stderr)
+    return 0
+
+
+def _parse_params(pairs: list[str]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise KgbuildError(f"--param {pair!r}: write NAME=VALUE")
+        out[key] = value
+    return out
+
+
+def _cmd_query(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    params = _parse_params(args.param)
+    if args.sparql is not None or (args.question and args.engine == "sparql"):
+        from .sinks.sparql_store import QUESTIONS, query_sparql
+
+        query = QUESTIONS[args.question] if args.question else _read_query(args.sparql)
+        rows = query_sparql(out / "sparql-store", query, **params)
+    else:
+        from .sinks.cypher_store import QUESTIONS, query_cypher
+
+        query = QUESTIONS[args.question] if args.question else _read_query(args.cypher)
+        rows = query_cypher(out / "cypher-store", query, **params)
+    if args.json:
+        print(json.dumps(rows, indent=2, default=str))
+    else:
+        _print_table(rows)
+    return 0
+
+
+def _read_query(text: str) -> str:
+    """A query given inline, or `@file.rq` to read it from a file."""
+    return Path(text[1:]).read_text(encoding="utf-8") if text.startswith("@") else text
+
+
+def _print_table(rows: list[dict]) -> None:
+    if not rows:
+        print("(no rows)")
+        return
+    cols = list(rows[0])
+    cells = [[("" if r.get(c) is None else str(r.get(c)))[:60] for c in cols] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(cols)]
+    print("  ".join(c.ljust(w) for c, w in zip(cols, widths)))
+    for row in cells:
+        print("  ".join(v.ljust(w) for v, w in zip(row, widths)))
+    print(f"({len(rows)} rows)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kgbuild", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -79,6 +145,33 @@ def build_parser() -> argparse.ArgumentParser:
     _add_input_args(p)
     p.add_argument("-o", "--output", default="-", help="output JSONL (default: stdout)")
     p.set_defaults(func=_cmd_extract)
+
+    p = sub.add_parser("build", help="the main job: extract, resolve and write the graph to every sink")
+    p.add_argument("inputs", nargs="*", metavar="INPUT", help="files or folders (.gz read transparently)")
+    p.add_argument("--sample", action="store_true", help="add the bundled sample corpus to the inputs")
+    p.add_argument("--out", default="kg-out", help="output folder (default kg-out)")
+    p.add_argument("--to", default=None, help="comma-separated sinks (default: rdf,sparql-store,cypher-store,"
+                   "gexf,graphml,csv,report; neo4j is added when --neo4j-uri or NEO4J_URI is given)")
+    p.add_argument("--format", default=None, help="input format (default: detected per file)")
+    p.add_argument("--on-error", choices=("fail", "skip"), default="fail")
+    p.add_argument("--workers", type=int, default=1, help="extraction processes (default 1)")
+    p.add_argument("--neo4j-uri", default=os.environ.get("NEO4J_URI"), help="Bolt URI (default $NEO4J_URI)")
+    p.add_argument("--neo4j-user", default=os.environ.get("NEO4J_USER"))
+    p.add_argument("--neo4j-password", default=os.environ.get("NEO4J_PASSWORD"))
+    p.add_argument("--neo4j-database", default=os.environ.get("NEO4J_DATABASE"))
+    p.set_defaults(func=_cmd_build)
+
+    p = sub.add_parser("query", help="ask a built graph in SPARQL or Cypher (embedded stores, no server)")
+    p.add_argument("out", help="a `kgbuild build` output folder")
+    q = p.add_mutually_exclusive_group(required=True)
+    q.add_argument("--sparql", help="a SPARQL query, or @FILE")
+    q.add_argument("--cypher", help="a Cypher query, or @FILE")
+    q.add_argument("--question", help="a named question from examples/questions.* (e.g. q1_vendor_speedups)")
+    p.add_argument("--engine", choices=("sparql", "cypher"), default="sparql", help="engine for --question")
+    p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                   help="a query parameter, bound by the engine (never pasted into the query)")
+    p.add_argument("--json", action="store_true", help="print rows as JSON")
+    p.set_defaults(func=_cmd_query)
 
     p = sub.add_parser("eval", help="score predictions against gold annotations (ANNOTATION.md Scoring)")
     p.add_argument("gold")
