@@ -73,7 +73,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    from .build import parse_sinks, run_build
+    from .job import parse_sinks, run_build
     from .readers import sample_path
 
     inputs = list(args.inputs) + ([str(sample_path())] if args.sample else [])
