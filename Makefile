@@ -23,4 +23,4 @@ demo: install
 	kgbuild build --sample --out $(OUT)
 
 test: install-test browser
-	$(PYTHON) -m pytest -n 2 -p no:cacheprovider
+	$(PYTHON) -m pytest -q -n 2 -p no:cacheprovider

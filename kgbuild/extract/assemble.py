@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from spacy.tokens import Doc, Span
 
@@ -11,6 +12,7 @@ from ..models import Entity, Extraction, Paper, Provenance, SpeedupClaim
 from .acronyms import find_acronym_pairs
 from .lexicon import Lexicon
 from .names import find_introduced_names, find_pattern_names, guess_type, title_name
+from .sentences import sentence_index, sentence_starts, sentences
 from .speedups import find_claims
 
 __all__ = ["assemble", "norm"]
@@ -49,11 +51,29 @@ class _Mention:
     introduced: bool = False  # the object of "we propose …": this paper's own contribution
 
 
+class _Sentence(NamedTuple):
+    start_char: int
+    end_char: int
+
+
+_MAYBE_FIGURE = re.compile(r"\d|twice|fold|order|half|doubl|tripl|quadrupl", re.I)
+
+
+def _text(doc: Doc) -> str:
+    """The doc's text as given; `Doc.text` would rebuild it from a Token object per word on every call."""
+    return doc.user_data["text"]  # set by assemble()
+
+
+def _starts(doc: Doc) -> list[int]:
+    """Sentence starts of the doc, computed once and kept on it."""
+    starts = doc.user_data.get("sentence_starts")
+    if starts is None:
+        starts = doc.user_data["sentence_starts"] = sentence_starts(_text(doc))
+    return starts
+
+
 def _sent_index(doc: Doc, char: int) -> int:
-    for i, sent in enumerate(doc.sents):
-        if sent.start_char <= char < sent.end_char:
-            return i
-    return 0
+    return sentence_index(_starts(doc), char)
 
 
 def _lexicon_mentions(doc: Doc, fld: str, lex: Lexicon) -> list[_Mention]:
@@ -243,23 +263,24 @@ def _proposing_spans(docs: dict[str, Doc]) -> dict[tuple[str, int], int]:
     """Sentences that introduce something, with the character where the introduction starts."""
     out = {}
     doc = docs["abstract"]
-    for i, sent in enumerate(doc.sents):
-        m = _PROPOSE.search(sent.text)
+    for i, (start, end) in enumerate(sentences(_text(doc), _starts(doc))):
+        m = _PROPOSE.search(_text(doc), start, end)
         if m:
-            out[("abstract", i)] = sent.start_char + m.start()
+            out[("abstract", i)] = m.start()
     return out
 
 
 def assemble(paper: Paper, title_doc: Doc, abstract_doc: Doc, lex: Lexicon) -> Extraction:
     """Group one paper's mentions into entities and attach its speedup claims."""
     docs = {"title": title_doc, "abstract": abstract_doc}
+    title_doc.user_data["text"], abstract_doc.user_data["text"] = paper.title, paper.abstract
     mentions: list[_Mention] = []
     hit = title_name(paper.title)
     for fld, doc in docs.items():
         lexical = _lexicon_mentions(doc, fld, lex)
-        acronyms = _acronym_mentions(doc.text, fld, lexical)
-        found = lexical + acronyms + _pattern_mentions(doc.text, fld, lexical + acronyms, paper.title, lex.vendors)
-        mentions += found + _introduced_mentions(doc.text, fld, found)
+        acronyms = _acronym_mentions(_text(doc), fld, lexical)
+        found = lexical + acronyms + _pattern_mentions(_text(doc), fld, lexical + acronyms, paper.title, lex.vendors)
+        mentions += found + _introduced_mentions(_text(doc), fld, found)
     if hit is not None:
         etype = guess_type(hit.text, "", paper.title[hit.end + 1:])
         same = [m for m in mentions if m.field == "title" and m.start == hit.start and m.end == hit.end and not m.known]
@@ -268,7 +289,7 @@ def assemble(paper: Paper, title_doc: Doc, abstract_doc: Doc, lex: Lexicon) -> E
         if not any(m.field == "title" and m.start < hit.end and hit.start < m.end for m in mentions):
             mentions.append(_Mention("title", hit.start, hit.end, hit.text, etype,
                                      "name:" + norm(hit.text).rstrip("s"), "title-name", display=hit.text))
-            _add_repeats(mentions, hit.text, abstract_doc.text)
+            _add_repeats(mentions, hit.text, _text(abstract_doc))
     entities, by_form = _group(mentions, docs, paper, hit.text if hit else None)
     claims = list(_claims(paper, abstract_doc, mentions, entities, by_form))
     return Extraction(id=paper.id, title=paper.title, date=paper.date, entities=entities, speedups=claims)
@@ -286,14 +307,15 @@ def _claims(paper: Paper, doc: Doc, mentions: list[_Mention], entities: list[Ent
         (e for e in entities if e.mentions[0].field == "title" and e.type in ("Method", "Model")
          and not e.attributes.get("org") and not e.attributes.get("kind")), None)
     abstract = [m for m in mentions if m.field == "abstract"]
-    for i, sent in enumerate(doc.sents):
-        text = sent.text
-        if not re.search(r"\d|twice|fold|order", text):
+    for i, (start_char, end_char) in enumerate(sentences(_text(doc), _starts(doc))):
+        text = _text(doc)[start_char:end_char]
+        if not _MAYBE_FIGURE.search(text):
             continue
+        sent = _Sentence(start_char, end_char)
         local = [m for m in abstract if sent.start_char <= m.start < sent.end_char]
         for raw in find_claims(text):
             fig = sent.start_char + raw.start
-            text_after = lambda m: doc.text[m.end:m.end + 40]  # noqa: E731
+            text_after = lambda m: _text(doc)[m.end:m.end + 40]  # noqa: E731
             method = _method_for(local, fig, raw, sent.start_char, by_form, text_after) or _recent_proposed(
                 abstract, sent.start_char, fig, by_form) or main
             hardware = _hardware_for(local, fig, by_form)

@@ -25,9 +25,9 @@ def _make_lexicon(nlp: Language, name: str) -> LexiconMatcher:
 
 @lru_cache(maxsize=1)
 def load_pipeline() -> Language:
-    """Blank English tokenizer, rule-based sentencizer and the lexicon matcher; nothing is downloaded."""
+    """Blank English tokenizer and the lexicon matcher; nothing is downloaded. Sentences come from
+    `kgbuild.extract.sentences`, which needs only the text."""
     nlp = make_blank()
-    nlp.add_pipe("sentencizer")
     nlp.add_pipe("kgbuild_lexicon")
     return nlp
 

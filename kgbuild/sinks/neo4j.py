@@ -1,0 +1,394 @@
+"""Neo4j sink: MERGE the graph into Neo4j, or any server speaking Bolt (FalkorDB), in small parameterised batches.
+
+Labels and relationship types are written into the Cypher text only after checking them against ``kgbuild.vocab``;
+every value travels as a parameter. Batches are bounded by rows *and* by the size of their parameters, because
+FalkorDB's Bolt endpoint (4.16) crashes once one message's parameters pass about 4 KB.
+
+FalkorDB's Bolt endpoint also pastes parameters into the query text without escaping them, so a name such as
+``' MATCH (n) DETACH DELETE n //`` would run as Cypher. ``write_neo4j`` detects this with a harmless probe
+(``RETURN $p`` with a backslash in ``p``) and then escapes ``\\`` and ``'`` in every string it sends, which makes the
+server's parsing give back the original text.
+
+Oversized rows: a row whose parameters exceed the byte bound is split into several rows for the same node or
+edge, each setting part of its properties; a single value larger than the bound is truncated (strings end with
+``…``, lists lose trailing items) and a warning says how many values were cut. Empty strings and lists are not
+written, so they read as null, as in the other sinks.
+"""
+from __future__ import annotations
+
+import math
+import os
+import re
+import time
+import warnings
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from typing import Any, NamedTuple
+
+import networkx as nx
+
+from ..errors import SinkError
+from ..graph import edge_rows, node_rows
+from ..vocab import EDGE_TYPES, NODE_LABELS
+
+__all__ = [
+    "DEFAULT_BATCH_ROWS",
+    "DEFAULT_BATCH_BYTES",
+    "PASTING_SERVER_MAX_BYTES",
+    "Batch",
+    "Neo4jLoad",
+    "schema_statements",
+    "generate_neo4j",
+    "paste_safe",
+    "write_neo4j",
+]
+
+DEFAULT_BATCH_ROWS = 500
+#: Parameter bytes per statement; Neo4j takes far more, this only keeps one transaction's memory modest.
+DEFAULT_BATCH_BYTES = 1_000_000
+#: Bound used for servers that paste parameters into the query (FalkorDB crashes a little above 4,000 bytes).
+PASTING_SERVER_MAX_BYTES = 3_000
+
+_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_MIN_BATCH_BYTES = 200  # room for one row's keys plus a useful property
+_BATCH_OVERHEAD = 16  # the "rows" key and brackets of one statement
+_ELLIPSIS = "…"
+
+
+class Batch(NamedTuple):
+    """One statement: ``query`` run with ``{"rows": rows}``; ``kind`` is "node" or "edge"."""
+
+    query: str
+    rows: list[dict[str, Any]]
+    kind: str
+
+
+class Neo4jLoad(NamedTuple):
+    """What ``write_neo4j`` sent: node and edge rows of the graph, statements run and wall-clock seconds."""
+
+    nodes: int
+    edges: int
+    statements: int
+    seconds: float
+
+
+def _label(label: Any, node: str) -> str:
+    if label not in NODE_LABELS:
+        raise SinkError(f"node {node!r}: label {label!r} is not one of kgbuild.vocab.NODE_LABELS — "
+                        "build the graph with kgbuild.graph.build_graph")
+    return label
+
+
+def _edge_type(edge_type: Any, src: str, dst: str) -> str:
+    if edge_type not in EDGE_TYPES:
+        raise SinkError(f"edge {src!r} -> {dst!r}: type {edge_type!r} is not one of kgbuild.vocab.EDGE_TYPES — "
+                        "build the graph with kgbuild.graph.build_graph")
+    return edge_type
+
+
+def schema_statements(labels: Iterable[str]) -> Iterator[tuple[str, ...]]:
+    """Per label, the statements to try in order until one succeeds: a uniqueness constraint, then indexes.
+
+    >>> next(schema_statements(["Method"]))[0]
+    'CREATE CONSTRAINT kgbuild_Method_id IF NOT EXISTS FOR (n:Method) REQUIRE n.id IS UNIQUE'
+    """
+    for label in sorted(set(labels)):
+        label = _label(label, "(schema)")
+        yield (f"CREATE CONSTRAINT kgbuild_{label}_id IF NOT EXISTS FOR (n:{label}) REQUIRE n.id IS UNIQUE",
+               f"CREATE INDEX kgbuild_{label}_id IF NOT EXISTS FOR (n:{label}) ON (n.id)",
+               f"CREATE INDEX FOR (n:{label}) ON (n.id)")  # FalkorDB: no names, no IF NOT EXISTS
+
+
+# ---- values: cleaning, measuring, cutting, escaping ------------------------------------------------------------
+
+def _text_size(value: Any, escape: bool) -> int:
+    """UTF-8 bytes of ``value`` written as a Cypher literal (how a pasting server sees it); close to PackStream."""
+    if isinstance(value, str):
+        extra = value.count("\\") + value.count("'") if escape else 0
+        return len(value.encode("utf-8")) + extra + 2
+    if isinstance(value, dict):
+        return 2 + sum(len(k) + 2 + _text_size(v, escape) for k, v in value.items()) + max(len(value) - 1, 0) * 2
+    if isinstance(value, list):
+        return 2 + sum(_text_size(v, escape) for v in value) + max(len(value) - 1, 0) * 2
+    if isinstance(value, bool) or value is None:
+        return 5
+    return len(repr(value))
+
+
+def _clean(props: dict[str, Any], where: str, escape: bool, notes: Counter[str]) -> dict[str, Any]:
+    """Drop what no Bolt server stores well: non-identifier keys, and for pasting servers NaN and NUL.
+
+    None, "" and [] are left out (absent properties read as null), as the RDF sink leaves them out.
+    """
+    out: dict[str, Any] = {}
+    for key, value in props.items():
+        if value is None or value == "" or value == []:
+            continue
+        if not _KEY.match(key):
+            notes[f"property {key!r} (e.g. on {where}) is not a Cypher identifier and was not written"] += 1
+            continue
+        if isinstance(value, tuple):
+            value = list(value)
+        if escape and isinstance(value, float) and not math.isfinite(value):
+            notes[f"non-finite number in {key!r} was not written (the server rejects it)"] += 1
+            continue
+        if escape and isinstance(value, str) and "\x00" in value:
+            notes["NUL characters were removed from strings (the server cuts strings at them)"] += 1
+            value = value.replace("\x00", "")
+        out[key] = value
+    return out
+
+
+def _cut(value: Any, room: int, escape: bool) -> Any:
+    """The longest prefix of a string or list whose literal fits in ``room`` bytes."""
+    if isinstance(value, list):
+        kept: list[Any] = []
+        for item in value:
+            if _text_size(kept + [item], escape) > room:
+                break
+            kept.append(item)
+        return kept
+    if isinstance(value, str):
+        lo, hi = 0, len(value)
+        while lo < hi:  # binary search on characters: sizes grow with the prefix
+            mid = (lo + hi + 1) // 2
+            if _text_size(value[:mid] + _ELLIPSIS, escape) <= room:
+                lo = mid
+            else:
+                hi = mid - 1
+        return value[:lo] + _ELLIPSIS
+    return None  # a number or bool never gets here: the bound is far larger
+
+
+def _fit(keys: dict[str, Any], props: dict[str, Any], budget: int, escape: bool,
+         notes: Counter[str]) -> Iterator[dict[str, Any]]:
+    """``keys`` + ``props`` as one row, or several rows sharing ``keys`` when one row would exceed ``budget``."""
+    row = {**keys, "props": props}
+    if _text_size(row, escape) <= budget:
+        yield row
+        return
+    base = _text_size({**keys, "props": {}}, escape)
+    part: dict[str, Any] = {}
+    used = base
+    for key, value in props.items():
+        cost = len(key) + 4 + _text_size(value, escape)
+        if base + cost > budget:
+            value = _cut(value, budget - base - len(key) - 4, escape)
+            notes[f"property {key!r} longer than batch_bytes={budget} was truncated"] += 1
+            cost = len(key) + 4 + _text_size(value, escape)
+        if used + cost > budget and part:
+            yield {**keys, "props": part}
+            part, used = {}, base
+        part[key] = value
+        used += cost
+    if part:
+        yield {**keys, "props": part}
+
+
+def paste_safe(value: Any) -> Any:
+    r"""``value`` with ``\`` and ``'`` escaped in every string, for a server that pastes parameters (FalkorDB).
+
+    Use it on the parameters of your own queries to FalkorDB's Bolt port, too.
+
+    >>> print(paste_safe({"name": "it's a\\b"})["name"])
+    it\'s a\\b
+    """
+    if isinstance(value, str):
+        return value.replace("\\", "\\\\").replace("'", "\\'")
+    if isinstance(value, list):
+        return [paste_safe(v) for v in value]
+    if isinstance(value, dict):
+        return {k: paste_safe(v) for k, v in value.items()}
+    return value
+
+
+# ---- statements ----------------------------------------------------------------------------------------------
+
+def _batches(query: str, kind: str, rows: Iterable[dict[str, Any]], batch_rows: int, batch_bytes: int,
+             escape: bool) -> Iterator[Batch]:
+    current: list[dict[str, Any]] = []
+    used = _BATCH_OVERHEAD
+    for row in rows:
+        size = _text_size(row, escape) + 2
+        if current and (len(current) >= batch_rows or used + size > batch_bytes):
+            yield Batch(query, current, kind)
+            current, used = [], _BATCH_OVERHEAD
+        current.append(paste_safe(row) if escape else row)
+        used += size
+    if current:
+        yield Batch(query, current, kind)
+
+
+def generate_neo4j(G: nx.MultiDiGraph, batch_rows: int = DEFAULT_BATCH_ROWS, batch_bytes: int = DEFAULT_BATCH_BYTES,
+                   escape_strings: bool = False) -> Iterator[Batch]:
+    """The MERGE statements that load ``G``: all node batches per label, then edge batches per (type, labels).
+
+    ``batch_bytes`` bounds the parameters of each statement, measured as UTF-8 Cypher literals.
+    ``escape_strings`` pre-escapes strings for servers that paste parameters into the query (FalkorDB).
+
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_node("method:a", label="Method", name="A")
+    >>> G.add_node("dataset:b", label="Dataset", name="B")
+    >>> G.add_edge("method:a", "dataset:b", key="EVALUATED_ON", type="EVALUATED_ON", papers=1)
+    'EVALUATED_ON'
+    >>> [(b.kind, len(b.rows)) for b in generate_neo4j(G)]
+    [('node', 1), ('node', 1), ('edge', 1)]
+    >>> print(list(generate_neo4j(G))[-1].query)
+    UNWIND $rows AS row MATCH (a:Method {id: row.src}) MATCH (b:Dataset {id: row.dst}) MERGE (a)-[r:EVALUATED_ON]->(b) SET r += row.props
+    """
+    if batch_rows < 1 or batch_bytes < _MIN_BATCH_BYTES:
+        raise ValueError(f"batch_rows must be >= 1 and batch_bytes >= {_MIN_BATCH_BYTES}, "
+                         f"got {batch_rows} and {batch_bytes}")
+    notes: Counter[str] = Counter()
+    room = batch_bytes - _BATCH_OVERHEAD - 2  # what one row may take
+    labels: dict[str, str] = {}
+    by_label: dict[str, list[dict[str, Any]]] = {}
+    for node, label, props in node_rows(G):
+        labels[node] = _label(label, node)
+        props = _clean(props, node, escape_strings, notes)
+        by_label.setdefault(label, []).extend(_fit({"id": node}, props, room, escape_strings, notes))
+    for label, rows in sorted(by_label.items()):
+        query = f"UNWIND $rows AS row MERGE (n:{label} {{id: row.id}}) SET n += row.props"
+        yield from _batches(query, "node", rows, batch_rows, batch_bytes, escape_strings)
+
+    by_type: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    for src, dst, edge_type, props in edge_rows(G):
+        key = (_edge_type(edge_type, src, dst), labels[src], labels[dst])
+        props = _clean(props, f"{src}-[{edge_type}]->{dst}", escape_strings, notes)
+        by_type.setdefault(key, []).extend(_fit({"src": src, "dst": dst}, props, room, escape_strings, notes))
+    for (edge_type, src_label, dst_label), rows in sorted(by_type.items()):
+        query = (f"UNWIND $rows AS row MATCH (a:{src_label} {{id: row.src}}) MATCH (b:{dst_label} {{id: row.dst}}) "
+                 f"MERGE (a)-[r:{edge_type}]->(b) SET r += row.props")
+        yield from _batches(query, "edge", rows, batch_rows, batch_bytes, escape_strings)
+    for note, count in notes.items():
+        warnings.warn(f"Neo4j sink: {note} ({count}x)", stacklevel=2)
+
+
+# ---- the server side -----------------------------------------------------------------------------------------
+
+def _pastes_parameters(session: Any) -> bool:
+    """True when the server reads parameters as Cypher text: a backslash does not come back unchanged."""
+    from neo4j.exceptions import Neo4jError
+
+    probe = "kgbuild\\b"
+    try:
+        return session.run("RETURN $p AS p", p=probe).single()["p"] != probe
+    except Neo4jError:  # the server failed on a plain string parameter: it surely pastes it
+        return True
+
+
+def _indexed_labels(session: Any) -> set[str]:
+    """Labels with an index on ``id`` already, from ``db.indexes()`` (FalkorDB, Neo4j 4); empty where it is gone."""
+    from neo4j.exceptions import Neo4jError
+
+    try:
+        rows = session.run("CALL db.indexes()").data()
+    except Neo4jError:
+        return set()  # Neo4j 5 has SHOW INDEXES instead; its IF NOT EXISTS makes the check unneeded
+    found = set()
+    for row in rows:
+        labels = row.get("label") or row.get("labelsOrTypes") or []
+        for label in [labels] if isinstance(labels, str) else labels:
+            if "id" in (row.get("properties") or []):
+                found.add(label)
+    return found
+
+
+def _create_schema(session: Any, labels: Iterable[str]) -> list[str]:
+    """Run the first statement the server accepts per label that has no index yet; return those that ran.
+
+    Each refused statement costs a round trip and a reset, so the form that worked for one label goes first
+    for the next.
+    """
+    from neo4j.exceptions import Neo4jError
+
+    done: list[str] = []
+    first = 0
+    existing = _indexed_labels(session)
+    for attempts in schema_statements(set(labels) - existing):
+        order = list(range(first, len(attempts))) + list(range(first))
+        for i in order:
+            try:
+                session.run(attempts[i]).consume()
+            except Neo4jError:
+                continue  # refused (FalkorDB has no constraints, no IF NOT EXISTS) or already there
+            done.append(attempts[i])
+            first = i
+            break
+    return done
+
+
+def _run_batch(tx: Any, query: str, rows: list[dict[str, Any]]) -> None:
+    tx.run(query, rows=rows).consume()
+
+
+def write_neo4j(G: nx.MultiDiGraph, uri: str | None = None, user: str | None = None, password: str | None = None,
+                database: str | None = None, *, driver: Any = None, batch_rows: int = DEFAULT_BATCH_ROWS,
+                batch_bytes: int = DEFAULT_BATCH_BYTES, escape_strings: bool | None = None,
+                create_schema: bool = True) -> Neo4jLoad:
+    """MERGE ``G`` into a Neo4j (or FalkorDB) database; loading twice leaves the same nodes and relationships.
+
+    Parameters
+    ----------
+    uri, user, password, database
+        Default to ``NEO4J_URI`` (else ``bolt://localhost:7687``), ``NEO4J_USER`` (``neo4j``), ``NEO4J_PASSWORD``
+        and ``NEO4J_DATABASE`` (the server's default). No user and no password means no authentication.
+    driver
+        An open ``neo4j.Driver`` to use instead (it is not closed); FalkorDB's Bolt port serves one connection
+        per server lifetime, so share one driver with ``max_connection_pool_size=1``.
+    batch_rows, batch_bytes
+        Bounds of one statement: rows, and UTF-8 bytes of its parameters written as Cypher literals.
+    escape_strings
+        ``None`` probes the server; ``True`` pre-escapes strings for servers that paste parameters into the
+        query (FalkorDB), which also lowers ``batch_bytes`` to ``PASTING_SERVER_MAX_BYTES`` with a warning.
+    create_schema
+        Create a uniqueness constraint on ``id`` per label first, or an index where the server has no constraints.
+
+    Each batch runs in ``session.execute_write``, which retries transient errors with backoff. Errors from the
+    driver are raised as ``SinkError`` naming the server and the statement.
+
+    Examples
+    --------
+    >>> write_neo4j(kg.graph, "bolt://localhost:7687", "neo4j", "secret")  # doctest: +SKIP
+    Neo4jLoad(nodes=65, edges=130, statements=26, seconds=0.4)
+    """
+    import neo4j
+    from neo4j.exceptions import DriverError, Neo4jError
+
+    start = time.perf_counter()
+    uri = uri or os.environ.get("NEO4J_URI") or "bolt://localhost:7687"
+    database = database or os.environ.get("NEO4J_DATABASE") or None
+    own = driver is None
+    if own:
+        user = user or os.environ.get("NEO4J_USER")
+        password = password or os.environ.get("NEO4J_PASSWORD")
+        auth = (user or "neo4j", password or "") if (user or password) else None
+        driver = neo4j.GraphDatabase.driver(uri, auth=auth)
+    target = f"{uri}" + (f" (database {database})" if database else "")
+    nodes = G.number_of_nodes()
+    edges = G.number_of_edges()
+    statements = 0
+    batch: Batch | None = None
+    try:
+        with driver.session(database=database) as session:
+            if escape_strings is None:
+                escape_strings = _pastes_parameters(session)
+            if escape_strings and batch_bytes > PASTING_SERVER_MAX_BYTES:
+                warnings.warn(f"Neo4j sink: {target} pastes parameters into queries (FalkorDB does) and crashes on "
+                              f"large ones; batch_bytes lowered from {batch_bytes} to {PASTING_SERVER_MAX_BYTES}",
+                              stacklevel=2)
+                batch_bytes = PASTING_SERVER_MAX_BYTES
+            if create_schema:
+                _create_schema(session, {label for _, label in G.nodes(data="label")})
+            for batch in generate_neo4j(G, batch_rows, batch_bytes, escape_strings):
+                session.execute_write(_run_batch, batch.query, batch.rows)
+                statements += 1
+    except (Neo4jError, DriverError, OSError) as e:
+        during = f" while running {batch.query!r} ({len(batch.rows)} rows)" if batch is not None else ""
+        raise SinkError(f"{target}: loading failed after {statements} statements{during}: {e} — check that the "
+                        "server is up and the credentials (NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD) are right; "
+                        "for FalkorDB keep batch_bytes under 3000") from e
+    finally:
+        if own:
+            driver.close()
+    return Neo4jLoad(nodes, edges, statements, time.perf_counter() - start)
