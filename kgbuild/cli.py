@@ -83,9 +83,22 @@ def _cmd_build(args: argparse.Namespace) -> int:
     neo4j = {k: v for k, v in (("uri", args.neo4j_uri), ("user", args.neo4j_user),
                                ("password", args.neo4j_password), ("database", args.neo4j_database)) if v}
     summary = run_build(inputs, args.out, sinks=parse_sinks(args.to, args.neo4j_uri), format=args.format,
-                        on_error=on_error, workers=args.workers, neo4j=neo4j,
+                        on_error=on_error, workers=args.workers, neo4j=neo4j, engine=args.engine,
+                        scheduler=args.scheduler, shard_size=args.shard_size, full=args.full,
                         progress=lambda it: _progress(it, "build"))
     print("\n".join(summary.lines()), file=sys.stderr)
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from .report import load_graph_for_report, write_figures, write_report
+
+    G = load_graph_for_report(args.graph)
+    path = write_report(G, args.output, max_nodes=args.max_nodes)
+    print(f"report -> {path} ({path.stat().st_size / 1024:.0f} KiB)", file=sys.stderr)
+    if args.figures:
+        figures = write_figures(G, args.figures)
+        print(f"{len(figures)} figures -> {args.figures}", file=sys.stderr)
     return 0
 
 
@@ -155,6 +168,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", default=None, help="input format (default: detected per file)")
     p.add_argument("--on-error", choices=("fail", "skip"), default="fail")
     p.add_argument("--workers", type=int, default=1, help="extraction processes (default 1)")
+    p.add_argument("--engine", choices=("local", "dask"), default="local",
+                   help="where extraction runs: local processes (default) or a Dask cluster")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="Dask scheduler address (tcp://host:8786); default: a LocalCluster of --workers processes")
+    p.add_argument("--shard-size", type=int, default=5000, metavar="N",
+                   help="papers per extraction shard, the unit a crash can lose (default 5000)")
+    p.add_argument("--full", action="store_true",
+                   help="ignore OUT/state.json and extract every paper again (default: only new or changed papers)")
     p.add_argument("--neo4j-uri", default=os.environ.get("NEO4J_URI"), help="Bolt URI (default $NEO4J_URI)")
     p.add_argument("--neo4j-user", default=os.environ.get("NEO4J_USER"))
     p.add_argument("--neo4j-password", default=os.environ.get("NEO4J_PASSWORD"))
@@ -172,6 +193,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a query parameter, bound by the engine (never pasted into the query)")
     p.add_argument("--json", action="store_true", help="print rows as JSON")
     p.set_defaults(func=_cmd_query)
+
+    p = sub.add_parser("report", help="one self-contained HTML page of the graph (charts, claims table, explorer)")
+    p.add_argument("graph", metavar="GRAPH_OR_OUT_DIR",
+                   help="a build output folder, or graph.json / graph.graphml / extractions.jsonl")
+    p.add_argument("-o", "--output", default="report.html", help="the HTML file (default report.html)")
+    p.add_argument("--max-nodes", type=int, default=2000, help="explorer shows at most this many nodes")
+    p.add_argument("--figures", metavar="DIR", help="also write each chart as SVG and PNG into DIR")
+    p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("eval", help="score predictions against gold annotations (ANNOTATION.md Scoring)")
     p.add_argument("gold")

@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import NamedTuple
 
 from spacy.tokens import Doc, Span
 
-from ..models import Entity, Extraction, Paper, Provenance, SpeedupClaim
+from ..models import EXTRACTOR_VERSION, Entity, Extraction, Paper, Provenance, SpeedupClaim
 from .acronyms import find_acronym_pairs
+from .catalogue import norm as catalogue_norm
 from .lexicon import Lexicon
 from .names import find_introduced_names, find_pattern_names, guess_type, title_name
 from .sentences import sentence_index, sentence_starts, sentences
@@ -29,9 +30,10 @@ _PROPOSE = re.compile(r"\b(?:we|this\s+(?:paper|work|study)|our\s+work)\s+(?:\w+
                       r"\b(?:called|named|dubbed|termed|coined)\b|\b(?:we|I)\s+(?:\w+\s+)?(?:term|name)\b", re.I)
 
 
+@lru_cache(maxsize=65536)
 def norm(text: str) -> str:
-    """The scorer's normal form: NFKC, lower case, only 0-9 a-z . + #."""
-    return re.sub(r"[^0-9a-z.+#]", "", unicodedata.normalize("NFKC", text).lower()).strip(".")
+    """The scorer's normal form (NFKC, lower case, only 0-9 a-z . + #), cached: names repeat across papers."""
+    return catalogue_norm(text)
 
 
 @dataclass
@@ -56,7 +58,7 @@ class _Sentence(NamedTuple):
     end_char: int
 
 
-_MAYBE_FIGURE = re.compile(r"\d|twice|fold|order|half|doubl|tripl|quadrupl", re.I)
+_MAYBE_FIGURE = re.compile(r"[0-9]+|twice|fold|order|half|doubl|tripl|quadrupl|Twice|Half|Doubl|Tripl")
 
 
 def _text(doc: Doc) -> str:
@@ -243,10 +245,12 @@ def _group(mentions: list[_Mention], docs: dict[str, Doc], paper: Paper, title_h
             not any(m.known for m in ms) and any((m.field, _sent_index(docs[m.field], m.start)) in proposing and m.start >= proposing[(m.field, _sent_index(docs[m.field], m.start))] for m in ms)
         )
         attrs = {k: v for m in ms for k, v in m.attrs.items()}
-        prov = [Provenance(paper_id=paper.id, field=m.field, sentence=_sent_index(docs[m.field], m.start), start=m.start, end=m.end)
+        # records built here are valid by construction: skip pydantic's validation on the hot path
+        prov = [Provenance.model_construct(paper_id=paper.id, field=m.field, sentence=_sent_index(docs[m.field], m.start),
+                                           start=m.start, end=m.end, extractor=EXTRACTOR_VERSION)
                 for m in sorted(ms, key=lambda m: (m.field != "title", m.start))]
-        ent = Entity(name=name, type=etype, aliases=[f for f in forms if f != name], proposed=proposed,
-                     attributes=attrs, mentions=prov)
+        ent = Entity.model_construct(name=name, type=etype, aliases=[f for f in forms if f != name],
+                                     proposed=proposed, attributes=attrs, mentions=prov)
         for m in ms:
             by_form[norm(m.text)] = ent
         if all(m.optional for m in ms):  # broad terms annotators may skip: known for context, not reported
@@ -263,10 +267,9 @@ def _proposing_spans(docs: dict[str, Doc]) -> dict[tuple[str, int], int]:
     """Sentences that introduce something, with the character where the introduction starts."""
     out = {}
     doc = docs["abstract"]
-    for i, (start, end) in enumerate(sentences(_text(doc), _starts(doc))):
-        m = _PROPOSE.search(_text(doc), start, end)
-        if m:
-            out[("abstract", i)] = m.start()
+    starts = _starts(doc)
+    for m in _PROPOSE.finditer(_text(doc)):
+        out.setdefault(("abstract", sentence_index(starts, m.start())), m.start())
     return out
 
 
@@ -292,7 +295,8 @@ def assemble(paper: Paper, title_doc: Doc, abstract_doc: Doc, lex: Lexicon) -> E
             _add_repeats(mentions, hit.text, _text(abstract_doc))
     entities, by_form = _group(mentions, docs, paper, hit.text if hit else None)
     claims = list(_claims(paper, abstract_doc, mentions, entities, by_form))
-    return Extraction(id=paper.id, title=paper.title, date=paper.date, entities=entities, speedups=claims)
+    return Extraction.model_construct(id=paper.id, title=paper.title, date=paper.date, entities=entities,
+                                      speedups=claims, extractor=EXTRACTOR_VERSION)
 
 
 def _add_repeats(mentions: list[_Mention], name: str, text: str) -> None:
@@ -307,10 +311,12 @@ def _claims(paper: Paper, doc: Doc, mentions: list[_Mention], entities: list[Ent
         (e for e in entities if e.mentions[0].field == "title" and e.type in ("Method", "Model")
          and not e.attributes.get("org") and not e.attributes.get("kind")), None)
     abstract = [m for m in mentions if m.field == "abstract"]
-    for i, (start_char, end_char) in enumerate(sentences(_text(doc), _starts(doc))):
-        text = _text(doc)[start_char:end_char]
-        if not _MAYBE_FIGURE.search(text):
-            continue
+    full = _text(doc)
+    spans = sentences(full, _starts(doc))
+    with_figures = sorted({sentence_index(_starts(doc), m.start()) for m in _MAYBE_FIGURE.finditer(full)})
+    for i in with_figures:
+        start_char, end_char = spans[i]
+        text = full[start_char:end_char]
         sent = _Sentence(start_char, end_char)
         local = [m for m in abstract if sent.start_char <= m.start < sent.end_char]
         for raw in find_claims(text):
@@ -319,13 +325,14 @@ def _claims(paper: Paper, doc: Doc, mentions: list[_Mention], entities: list[Ent
             method = _method_for(local, fig, raw, sent.start_char, by_form, text_after) or _recent_proposed(
                 abstract, sent.start_char, fig, by_form) or main
             hardware = _hardware_for(local, fig, by_form)
-            yield SpeedupClaim(
+            yield SpeedupClaim.model_construct(
                 value=raw.value, unit=raw.unit, metric=raw.metric, qualifier=raw.qualifier,
                 method=method.name if method else "", baseline=raw.baseline,
                 hardware=hardware.name if hardware else "",
                 evidence=text[raw.evidence_start:raw.evidence_end].strip(" ,;"),
-                provenance=Provenance(paper_id=paper.id, field="abstract", sentence=i,
-                                      start=sent.start_char + raw.start, end=sent.start_char + raw.end),
+                provenance=Provenance.model_construct(paper_id=paper.id, field="abstract", sentence=i,
+                                                      start=sent.start_char + raw.start, end=sent.start_char + raw.end,
+                                                      extractor=EXTRACTOR_VERSION),
             )
 
 

@@ -22,11 +22,13 @@ class NameHit(NamedTuple):
 
 # Inner capitals ("vLLM", "StreamingLLM", "FlashDecoding++", "eDKM") or a capitalised name with a hyphen and a
 # digit ("Medusa-2", "Nemotron-4") mark a coined system name; all-caps words need a second sighting (see caller).
-_CAMEL = re.compile(r"(?<![\w\-])(?:[A-Z]+[a-z]+[A-Z0-9]|[a-z]+[A-Z]|[A-Z][a-z]+\d+[A-Za-z]|[A-Z]{2,}[a-z]{2,}"
+_CAMEL = re.compile(r"(?:[A-Z]+[a-z]+[A-Z0-9]|[a-z]+[A-Z]|[A-Z][a-z]+\d+[A-Za-z]|[A-Z]{2,}[a-z]{2,}"
                     r"|[A-Z]{2,}[a-z]?-(?![A-Z][a-z]+(?:ed|ing|Based|Driven|Aware|Free|Guided|Level|Scale|Efficient"
                     r"|Friendly|Specific|Agnostic|Like|Only|Time)\b)[A-Z])[\w.+]*(?:-[\w.+]+)*(?<![.])")
-_HYPHEN_DIGIT = re.compile(r"(?<![\w\-])[A-Z][A-Za-z]+(?:-[A-Za-z]+)*-\d[\w.]*(?<![.])")
-_CAPS = re.compile(r"(?<![\w\-])[A-Z][A-Z0-9]{2,}(?:-[A-Z0-9]+)*(?:\+\+)?(?![\w\-])")
+_HYPHEN_DIGIT = re.compile(r"[A-Z][A-Za-z]+(?:-[A-Za-z]+)*-\d[\w.]*(?<![.])")
+_CAPS = re.compile(r"[A-Z][A-Z0-9]{2,}(?:-[A-Z0-9]+)*(?:\+\+)?")
+# Words holding a capital letter: the only places a coined name can be, found in one cheap pass.
+_CAPITALISED_WORD = re.compile(r"\b[a-z]*[A-Z][\w.+]*(?:-[\w.+]+)*")
 _TITLE_STARTS = {
     "towards", "toward", "beyond", "on", "when", "why", "how", "what", "is", "are", "do", "does", "can", "from",
     "rethinking", "revisiting", "understanding", "scaling", "unlocking", "a", "an", "the", "one", "not", "more",
@@ -48,14 +50,25 @@ def _stopwords() -> frozenset[str]:
 STOPWORDS = _stopwords()
 
 
+_SHAPES = (("camelcase", _CAMEL), ("hyphen-digit", _HYPHEN_DIGIT), ("all-caps", _CAPS))
+
+
 def find_pattern_names(text: str) -> Iterator[NameHit]:
-    """Coined names by their shape; all-caps words are returned too and filtered by the caller."""
-    for rule, rx in (("camelcase", _CAMEL), ("hyphen-digit", _HYPHEN_DIGIT), ("all-caps", _CAPS)):
-        for m in rx.finditer(text):
-            word = m.group(0)
-            if word in STOPWORDS or word.rstrip("s") in STOPWORDS:
-                continue
-            yield NameHit(m.start(), m.end(), word, rule)
+    """Coined names by their shape; all-caps words are returned too and filtered by the caller.
+
+    >>> [(h.text, h.rule) for h in find_pattern_names("We compare vLLM, Medusa-2 and COSMOS with the LLM.")]
+    [('vLLM', 'camelcase'), ('Medusa-2', 'hyphen-digit'), ('COSMOS', 'all-caps')]
+    """
+    for m in _CAPITALISED_WORD.finditer(text):
+        start = m.start()
+        if start and text[start - 1] == "-":
+            continue
+        word = m.group(0).rstrip(".")
+        if word in STOPWORDS or word.rstrip("s") in STOPWORDS:
+            continue
+        rule = next((name for name, rx in _SHAPES if rx.fullmatch(word)), None)
+        if rule is not None:
+            yield NameHit(start, start + len(word), word, rule)
 
 
 _NAME = r"(?P<name>[A-Z][\w+\-]*(?:\.\d+)?(?:\s+(?:of|for|and|in|to|with)?\s*[A-Z][\w+\-]*(?:\.\d+)?){0,4})"
