@@ -14,7 +14,7 @@ from .catalogue import norm as catalogue_norm
 from .lexicon import Lexicon
 from .names import find_introduced_names, find_pattern_names, guess_type, title_name
 from .sentences import sentence_index, sentence_starts, sentences
-from .speedups import find_claims
+from .speedups import FIGURE_HINT, find_claims
 
 __all__ = ["assemble", "norm"]
 
@@ -25,9 +25,12 @@ _CLASS_IN_PHRASE = {"memory", "hours", "hour", "kernel", "kernels", "cluster", "
                     "programming", "resources", "budget", "days", "workloads", "implementation", "implementations"}
 _VERSION = re.compile(r"^(?:\d+(?:\.\d+)*|v\d+(?:\.\d+)*)$")
 _HW_LINE = {"instinct", "tesla", "geforce", "radeon", "cloud", "quadro", "titan", "datacenter", "data-center"}
-_PROPOSE = re.compile(r"\b(?:we|this\s+(?:paper|work|study)|our\s+work)\s+(?:\w+\s+){0,2}?(?:propose|introduce|present|develop|"
-                      r"design|build|release|contribute|devise|offer|open-source|create|describe|call)s?\b|"
-                      r"\b(?:called|named|dubbed|termed|coined)\b|\b(?:we|I)\s+(?:\w+\s+)?(?:term|name)\b", re.I)
+# "we propose", "this paper introduces", "called X": found in two stages, a cheap verb scan and a look back for
+# the subject, because one regex with the subject in front scanned every character of every abstract slowly.
+_PROPOSE_VERB = re.compile(r"(?:propos|introduc|present|develop|design|build|releas|contribut|devis|offer|open-sourc|"
+                           r"creat|describ|call|term|name|dubbed|coined)")
+_PROPOSE_SUBJECT = re.compile(r"\b(?:[Ww]e|[Tt]his\s+(?:paper|work|study)|[Oo]ur\s+work)\s+(?:\w+\s+){0,2}$")
+_NAMING = {"called", "named", "dubbed", "termed", "coined"}
 
 
 @lru_cache(maxsize=65536)
@@ -58,7 +61,6 @@ class _Sentence(NamedTuple):
     end_char: int
 
 
-_MAYBE_FIGURE = re.compile(r"[0-9]+|twice|fold|order|half|doubl|tripl|quadrupl|Twice|Half|Doubl|Tripl")
 
 
 def _text(doc: Doc) -> str:
@@ -267,9 +269,15 @@ def _proposing_spans(docs: dict[str, Doc]) -> dict[tuple[str, int], int]:
     """Sentences that introduce something, with the character where the introduction starts."""
     out = {}
     doc = docs["abstract"]
-    starts = _starts(doc)
-    for m in _PROPOSE.finditer(_text(doc)):
-        out.setdefault(("abstract", sentence_index(starts, m.start())), m.start())
+    starts, text = _starts(doc), _text(doc)
+    for m in _PROPOSE_VERB.finditer(text):
+        word_start = m.start()
+        if word_start and text[word_start - 1].isalnum():
+            continue
+        word_end = word_start + len(re.match(r"\w*", text[word_start:word_start + 20]).group(0))
+        if text[word_start:word_end] in _NAMING or _PROPOSE_SUBJECT.search(text, max(0, word_start - 40), word_start):
+            subject = _PROPOSE_SUBJECT.search(text, max(0, word_start - 40), word_start)
+            out.setdefault(("abstract", sentence_index(starts, word_start)), subject.start() if subject else word_start)
     return out
 
 
@@ -313,7 +321,7 @@ def _claims(paper: Paper, doc: Doc, mentions: list[_Mention], entities: list[Ent
     abstract = [m for m in mentions if m.field == "abstract"]
     full = _text(doc)
     spans = sentences(full, _starts(doc))
-    with_figures = sorted({sentence_index(_starts(doc), m.start()) for m in _MAYBE_FIGURE.finditer(full)})
+    with_figures = sorted({sentence_index(_starts(doc), m.start()) for m in FIGURE_HINT.finditer(full)})
     for i in with_figures:
         start_char, end_char = spans[i]
         text = full[start_char:end_char]

@@ -84,12 +84,16 @@ _INTRODUCED = re.compile(
 )
 _PROPOSAL = re.compile(r"\b[Ww]e\s+(?:\w+\s+)?(?:propose|introduce|present|develop|design)", re.I)
 _ENUMERATED = re.compile(r"\((?:\d|i{1,3}|iv|[a-d])\)\s+(?P<name>[A-Z][\w-]*(?:\s+[a-zA-Z][\w-]*){0,3}?)(?=,|;|\.|\s+and\s+\()")
+_INTRO_GATE = re.compile(r"\b(?:[Ww]e|[Oo]ur|[Tt]he\s+proposed|dubbed|coined)\b")
 _NAME_TAIL = re.compile(r"(?:\s+(?:of|for|and|in|to|with))+$")
 
 
 def find_introduced_names(text: str) -> Iterator[NameHit]:
     """Names a paper introduces: "we propose Token Recycling", "our method, GemFilter,", "dubbed X"."""
-    for m in _INTRODUCED.finditer(text):
+    for gate in _INTRO_GATE.finditer(text):  # every alternative starts at one of these words: try only there
+        m = _INTRODUCED.match(text, gate.start())
+        if m is None:
+            continue
         group = next(g for g in ("name", "name2", "name3") if m.group(g))
         name = _NAME_TAIL.sub("", m.group(group)).rstrip(".-")
         if not name or name in STOPWORDS or name.split()[0] in {"In", "To", "We", "Our", "This", "The", "A", "An"}:

@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 from .catalogue import load_jsonl
 
-__all__ = ["RawClaim", "find_claims"]
+__all__ = ["RawClaim", "find_claims", "FIGURE_HINT"]
 
 
 class RawClaim(NamedTuple):
@@ -32,18 +32,47 @@ def _terms(role: str) -> list[dict]:
 
 
 def _alternation(words: list[str]) -> str:
-    return "|".join(re.escape(w).replace(r"\ ", r"[\s-]+") for w in sorted(set(words), key=len, reverse=True))
+    """A regex matching any of `words` (longest first), written as a trie so each position tries one branch per
+    distinct next character instead of every word; a space in a word matches any run of spaces or hyphens."""
+    trie: dict = {}
+    for word in {w.lower() for w in words}:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+    return _trie_regex(trie)
+
+
+def _trie_regex(node: dict) -> str:
+    branches = [(r"[\s-]+" if ch == " " else re.escape(ch)) + _trie_regex(child)
+                for ch, child in sorted(node.items()) if ch]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    return f"(?:{body})?" if "" in node else body
 
 
 _NUM = r"\d+(?:\.\d+)?"
 _X = r"(?:\s*(?:×|x|X)(?![\w×])|\s*[- ]?times\b|[\s-]*fold\b)"
 _PCT = r"\s*\\?%"
 _NUMBER_WORDS = {re.sub(r"[\s-]+", " ", t["text"].lower()): float(t["value"]) for t in _terms("number_word")}
-_FIGURE = re.compile(
-    rf"(?<![\w.])(?:(?P<a>{_NUM})(?P<ua>{_X}|{_PCT})?\s*(?:-|–|—|~|to)\s*)?(?P<b>{_NUM})(?P<u>{_X}|{_PCT})"
-    rf"|(?P<w>\b(?:{_alternation(list(_NUMBER_WORDS))})\b)",
-    re.I,
-)
+# Two scans: digits (cheap: the pattern starts with one) and, only when a hint word is present, number words.
+_NUMERIC = re.compile(rf"(?:(?P<a>{_NUM})(?P<ua>{_X}|{_PCT})?\s*(?:-|–|—|~|to)\s*)?(?P<b>{_NUM})(?P<u>{_X}|{_PCT})", re.I)
+_WORD_HINT = re.compile(r"fold|wice|hrice|times|rder|alf|alv|oubl|ripl|uadrupl")
+#: Where a figure may be: a digit next to ×, x, %, times or fold, or a number word. Callers scan a whole abstract
+#: with it once and look only at the sentences it hits.
+FIGURE_HINT = re.compile(r"[0-9][\s\\-]*(?:[x×X%]|times|fold)|" + _WORD_HINT.pattern)
+_WORDS = re.compile(rf"\b(?P<w>{_alternation(list(_NUMBER_WORDS))})\b", re.I)
+
+
+def _figures(sentence: str) -> list[re.Match[str]]:
+    """Numeric figures not glued to a word or decimal on their left, and number words, in text order."""
+    found = [m for m in _NUMERIC.finditer(sentence)
+             if not m.start() or not (sentence[m.start() - 1].isalnum() or sentence[m.start() - 1] in "._")]
+    if _WORD_HINT.search(sentence):
+        found += _WORDS.finditer(sentence)
+        found.sort(key=lambda m: m.start())
+    return found
 _LIST_GAP = re.compile(r"^\s*(?:,\s*)?(?:and|or)?\s*$")
 _QUALIFIERS = [(t["text"], t["canonical"]) for t in _terms("qualifier")]
 _QUALIFIER_RE = re.compile(rf"(?:{_alternation([q for q, _ in _QUALIFIERS])})\s*(?:a|an|the)?\s*$", re.I)
@@ -79,8 +108,8 @@ _BASELINE_END = re.compile(
 def find_claims(sentence: str) -> Iterator[RawClaim]:
     """Each speed figure in the sentence; a range gives two claims, a list pairs with a list of baselines."""
     groups: list[list[tuple[re.Match[str], list[tuple[float, str]]]]] = []
-    for m in _FIGURE.finditer(sentence):
-        if m.group("w"):
+    for m in _figures(sentence):
+        if "w" in m.re.groupindex:
             word = re.sub(r"[\s-]+", " ", m.group("w").lower())
             figure = (m, [(_NUMBER_WORDS[word], "x")])
         else:
