@@ -12,7 +12,7 @@ from ..models import EXTRACTOR_VERSION, Entity, Extraction, Paper, Provenance, S
 from .acronyms import find_acronym_pairs
 from .catalogue import norm as catalogue_norm
 from .lexicon import Lexicon
-from .names import find_introduced_names, find_pattern_names, guess_type, title_name
+from .names import find_introduced_names, find_pattern_names, guess_type, title_name, title_technique
 from .sentences import sentence_index, sentence_starts, sentences
 from .speedups import FIGURE_HINT, find_claims
 
@@ -286,7 +286,7 @@ def assemble(paper: Paper, title_doc: Doc, abstract_doc: Doc, lex: Lexicon) -> E
     docs = {"title": title_doc, "abstract": abstract_doc}
     title_doc.user_data["text"], abstract_doc.user_data["text"] = paper.title, paper.abstract
     mentions: list[_Mention] = []
-    hit = title_name(paper.title)
+    hit = title_name(paper.title) or title_technique(paper.title)
     for fld, doc in docs.items():
         lexical = _lexicon_mentions(doc, fld, lex)
         acronyms = _acronym_mentions(_text(doc), fld, lexical)
@@ -297,7 +297,11 @@ def assemble(paper: Paper, title_doc: Doc, abstract_doc: Doc, lex: Lexicon) -> E
         same = [m for m in mentions if m.field == "title" and m.start == hit.start and m.end == hit.end and not m.known]
         for m in same:
             m.type = etype
-        if not any(m.field == "title" and m.start < hit.end and hit.start < m.end for m in mentions):
+        if hit.rule == "title-technique":  # the whole phrase names the method: "Online Speculative Decoding"
+            for m in mentions:
+                if m.field == "title" and hit.start <= m.start and m.end <= hit.end and m.type != "Hardware":
+                    m.key = ""
+        if not any(m.field == "title" and m.key and m.start < hit.end and hit.start < m.end for m in mentions):
             mentions.append(_Mention("title", hit.start, hit.end, hit.text, etype,
                                      "name:" + norm(hit.text).rstrip("s"), "title-name", display=hit.text))
             _add_repeats(mentions, hit.text, _text(abstract_doc))
@@ -309,9 +313,14 @@ def assemble(paper: Paper, title_doc: Doc, abstract_doc: Doc, lex: Lexicon) -> E
 
 def _add_repeats(mentions: list[_Mention], name: str, text: str) -> None:
     title = mentions[-1]
-    for m in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text):
-        if not any(x.field == "abstract" and x.start <= m.start() < x.end for x in mentions):
-            mentions.append(_Mention("abstract", m.start(), m.end(), name, title.type, title.key, "title-name", display=name))
+    for m in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text, re.I if " " in name else 0):
+        inside = [x for x in mentions if x.field == "abstract" and x.key and m.start() <= x.start and x.end <= m.end()]
+        if any(x.field == "abstract" and x.key and x.start <= m.start() < x.end for x in mentions if x not in inside):
+            continue
+        for x in inside:  # "online speculative decoding" holds the lexicon's "speculative decoding"
+            x.key = ""
+        mentions.append(_Mention("abstract", m.start(), m.end(), m.group(0), title.type, title.key, "title-name",
+                                 display=name))
 
 
 def _claims(paper: Paper, doc: Doc, mentions: list[_Mention], entities: list[Entity], by_form: dict[str, Entity]):

@@ -10,7 +10,8 @@ from typing import NamedTuple
 
 from .catalogue import load_jsonl
 
-__all__ = ["NameHit", "find_pattern_names", "find_introduced_names", "title_name", "guess_type", "STOPWORDS"]
+__all__ = ["NameHit", "find_pattern_names", "find_introduced_names", "title_name", "title_technique", "guess_type",
+           "STOPWORDS"]
 
 
 class NameHit(NamedTuple):
@@ -34,6 +35,8 @@ _TITLE_STARTS = {
     "rethinking", "revisiting", "understanding", "scaling", "unlocking", "a", "an", "the", "one", "not", "more",
     "less", "less is more", "all", "just", "make", "making", "let", "stop", "position", "survey", "no", "do",
     "small", "large", "big", "efficient", "fast", "faster", "simple", "scalable", "learning", "training",
+    "improving", "enhancing", "boosting", "exploring", "evaluating", "benchmarking", "accelerating", "optimizing",
+    "leveraging", "sparse", "dynamic", "adaptive", "parallel", "contrastive",
 }
 _GENERIC_TITLE_HEADS = {"model", "survey", "review", "framework", "approach", "method", "study", "analysis", "noise",
                         "language", "system", "benchmark", "evaluation", "learning", "network", "need", "agent"}
@@ -123,6 +126,34 @@ def title_name(title: str) -> NameHit | None:
         return None
     start = title.find(name)
     return NameHit(start, start + len(name), name, "title-name")
+
+
+_TITLE_SPLIT = re.compile(r"\s(?:for|with|via|in|on|of|to|through|by|using|from|and|needs|is|are|at)\s")
+_TECHNIQUE_HEADS = frozenset({
+    "attention", "decoding", "pruning", "quantization", "sampling", "tuning", "normalization", "fusion", "guidance",
+    "parallelism", "matching", "averaging", "encoding", "optimization", "distillation", "caching", "compression",
+    "merging", "routing", "scheduling", "batching", "offloading", "sparsification", "adaptation", "prompting",
+})
+
+
+def title_technique(title: str) -> NameHit | None:
+    """A title without a colon that opens with the paper's technique: "Online Speculative Decoding",
+    "Text Quality-Based Pruning for Efficient Training"; the phrase must end in a technique head noun.
+
+    >>> title_technique("Grammar-Aligned Decoding for Structured Output").text
+    'Grammar-Aligned Decoding'
+    >>> title_technique("Efficient Decoding for LLMs") is None
+    True
+    """
+    if ":" in title:
+        return None
+    phrase = _TITLE_SPLIT.split(title, maxsplit=1)[0].strip()
+    words = phrase.split()
+    if not 2 <= len(words) <= 5 or words[0].lower() in _TITLE_STARTS or words[-1].lower() not in _TECHNIQUE_HEADS:
+        return None
+    if not all(w[0].isupper() or w[0].isdigit() for w in words):
+        return None
+    return NameHit(0, len(phrase), phrase, "title-technique") if title.startswith(phrase) else None
 
 
 def guess_type(name: str, after: str, subtitle: str = "") -> str:
