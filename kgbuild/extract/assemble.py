@@ -152,6 +152,17 @@ def _pattern_mentions(text: str, fld: str, known: list[_Mention], title: str, ve
     return out
 
 
+_URL = re.compile(r"(?:https?://|www\.|github\.com/|huggingface\.co/)\S+")
+
+
+def _outside_urls(mentions: list[_Mention], text: str) -> list[_Mention]:
+    """Drop what was read inside a link: "github.com/HazyResearch/based" names an account, not a method."""
+    if "/" not in text and "www." not in text:
+        return mentions
+    urls = [(m.start(), m.end()) for m in _URL.finditer(text)]
+    return [m for m in mentions if not any(s <= m.start < e for s, e in urls)]
+
+
 def _introduced_mentions(text: str, fld: str, mentions: list[_Mention]) -> list[_Mention]:
     """Mark what "we propose X" introduces; a new multi-word name ("Token Recycling") becomes a mention."""
     out = []
@@ -291,7 +302,8 @@ def assemble(paper: Paper, title_doc: Doc, abstract_doc: Doc, lex: Lexicon) -> E
         lexical = _lexicon_mentions(doc, fld, lex)
         acronyms = _acronym_mentions(_text(doc), fld, lexical)
         found = lexical + acronyms + _pattern_mentions(_text(doc), fld, lexical + acronyms, paper.title, lex.vendors)
-        mentions += found + _introduced_mentions(_text(doc), fld, found)
+        found += _introduced_mentions(_text(doc), fld, found)
+        mentions += _outside_urls(found, _text(doc))
     if hit is not None:
         etype = guess_type(hit.text, "", paper.title[hit.end + 1:])
         same = [m for m in mentions if m.field == "title" and m.start == hit.start and m.end == hit.end and not m.known]
