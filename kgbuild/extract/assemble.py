@@ -242,9 +242,12 @@ def _group(mentions: list[_Mention], docs: dict[str, Doc], paper: Paper, title_h
         groups.setdefault(key, []).append(m)
     entities, by_form = [], {}
     proposing = _proposing_spans(docs)
+    title_key = norm(title_hit) if title_hit is not None else None
     for key, ms in groups.items():
+        sents = [_sent_index(docs[m.field], m.start) for m in ms]
         types = [m.type for m in ms]
-        etype = max(set(types), key=lambda t: (any(m.known and m.type == t for m in ms), types.count(t)))
+        etype = types[0] if len(set(types)) == 1 else max(
+            set(types), key=lambda t: (any(m.known and m.type == t for m in ms), types.count(t)))
         expansions = [m.display for m in ms if m.rule == "acronym-expansion"]
         if key.startswith("hwclass:"):
             name = ms[0].key.split(":", 1)[1]
@@ -252,25 +255,23 @@ def _group(mentions: list[_Mention], docs: dict[str, Doc], paper: Paper, title_h
             name = min(expansions, key=len)
         else:
             name = min((m.display for m in ms), key=lambda d: (len(d), d))
-        forms = sorted({m.text for m in ms} | {m.display for m in ms} - {name})
+        forms = sorted(({m.text for m in ms} | {m.display for m in ms}) - {name})
         proposed = any(m.introduced for m in ms) or (
-            title_hit is not None and any(norm(m.text).startswith(norm(title_hit)) for m in ms)) or (
-            not any(m.known for m in ms) and any((m.field, _sent_index(docs[m.field], m.start)) in proposing and m.start >= proposing[(m.field, _sent_index(docs[m.field], m.start))] for m in ms)
-        )
+            title_key is not None and any(norm(m.text).startswith(title_key) for m in ms)) or (
+            not any(m.known for m in ms)
+            and any(m.start >= proposing.get((m.field, i), 1 << 30) for m, i in zip(ms, sents)))
         attrs = {k: v for m in ms for k, v in m.attrs.items()}
-        # records built here are valid by construction: skip pydantic's validation on the hot path
-        prov = [Provenance.model_construct(paper_id=paper.id, field=m.field, sentence=_sent_index(docs[m.field], m.start),
-                                           start=m.start, end=m.end, extractor=EXTRACTOR_VERSION)
-                for m in sorted(ms, key=lambda m: (m.field != "title", m.start))]
-        ent = Entity.model_construct(name=name, type=etype, aliases=[f for f in forms if f != name],
-                                     proposed=proposed, attributes=attrs, mentions=prov)
+        order = sorted(range(len(ms)), key=lambda j: (ms[j].field != "title", ms[j].start))
+        prov = [Provenance(paper_id=paper.id, field=ms[j].field, sentence=sents[j],
+                                           start=ms[j].start, end=ms[j].end, extractor=EXTRACTOR_VERSION)
+                for j in order]
+        ent = Entity(name=name, type=etype, aliases=forms, proposed=proposed, attributes=attrs,
+                                     mentions=prov)
         for m in ms:
             by_form[norm(m.text)] = ent
         if all(m.optional for m in ms):  # broad terms annotators may skip: known for context, not reported
             continue
         entities.append(ent)
-        for m in ms:
-            by_form[norm(m.text)] = ent
         by_form[norm(name)] = ent
     entities.sort(key=lambda e: (e.mentions[0].field != "title", e.mentions[0].start))
     return entities, by_form
@@ -319,7 +320,7 @@ def assemble(paper: Paper, title_doc: Doc, abstract_doc: Doc, lex: Lexicon) -> E
             _add_repeats(mentions, hit.text, _text(abstract_doc))
     entities, by_form = _group(mentions, docs, paper, hit.text if hit else None)
     claims = list(_claims(paper, abstract_doc, mentions, entities, by_form))
-    return Extraction.model_construct(id=paper.id, title=paper.title, date=paper.date, entities=entities,
+    return Extraction(id=paper.id, title=paper.title, date=paper.date, entities=entities,
                                       speedups=claims, extractor=EXTRACTOR_VERSION)
 
 
@@ -354,12 +355,12 @@ def _claims(paper: Paper, doc: Doc, mentions: list[_Mention], entities: list[Ent
             method = _method_for(local, fig, raw, sent.start_char, by_form, text_after) or _recent_proposed(
                 abstract, sent.start_char, fig, by_form) or main
             hardware = _hardware_for(local, fig, by_form)
-            yield SpeedupClaim.model_construct(
+            yield SpeedupClaim(
                 value=raw.value, unit=raw.unit, metric=raw.metric, qualifier=raw.qualifier,
                 method=method.name if method else "", baseline=raw.baseline,
                 hardware=hardware.name if hardware else "",
                 evidence=text[raw.evidence_start:raw.evidence_end].strip(" ,;"),
-                provenance=Provenance.model_construct(paper_id=paper.id, field="abstract", sentence=i,
+                provenance=Provenance(paper_id=paper.id, field="abstract", sentence=i,
                                                       start=sent.start_char + raw.start, end=sent.start_char + raw.end,
                                                       extractor=EXTRACTOR_VERSION),
             )
