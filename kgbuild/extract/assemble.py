@@ -14,7 +14,7 @@ from .catalogue import norm as catalogue_norm
 from .lexicon import Lexicon
 from .names import find_introduced_names, find_pattern_names, guess_type, title_name, title_technique
 from .sentences import sentence_index, sentence_starts, sentences
-from .speedups import FIGURE_HINT, find_claims
+from .speedups import figure_hints, find_claims
 
 __all__ = ["assemble", "norm"]
 
@@ -25,12 +25,12 @@ _CLASS_IN_PHRASE = {"memory", "hours", "hour", "kernel", "kernels", "cluster", "
                     "programming", "resources", "budget", "days", "workloads", "implementation", "implementations"}
 _VERSION = re.compile(r"^(?:\d+(?:\.\d+)*|v\d+(?:\.\d+)*)$")
 _HW_LINE = {"instinct", "tesla", "geforce", "radeon", "cloud", "quadro", "titan", "datacenter", "data-center"}
-# "we propose", "this paper introduces", "called X": found in two stages, a cheap verb scan and a look back for
-# the subject, because one regex with the subject in front scanned every character of every abstract slowly.
-_PROPOSE_VERB = re.compile(r"(?:propos|introduc|present|develop|design|build|releas|contribut|devis|offer|open-sourc|"
-                           r"creat|describ|call|term|name|dubbed|coined)")
-_PROPOSE_SUBJECT = re.compile(r"\b(?:[Ww]e|[Tt]his\s+(?:paper|work|study)|[Oo]ur\s+work)\s+(?:\w+\s+){0,2}$")
-_NAMING = {"called", "named", "dubbed", "termed", "coined"}
+# "we propose", "this paper introduces", "called X": a cheap scan for the subject or the naming word, then the full
+# pattern is tried only there (one regex with the subject in front scanned every character slowly).
+_PROPOSE_GATE = re.compile(r"\b(?:[Ww]e|[Tt]his\s+(?:paper|work|study)|[Oo]ur\s+work|called|named|dubbed|termed|coined)\b")
+_PROPOSE_AT = re.compile(r"(?:[Ww]e|[Tt]his\s+(?:paper|work|study)|[Oo]ur\s+work)\s+(?:\w+\s+){0,2}?(?:propos|introduc|"
+                         r"present|develop|design|build|releas|contribut|devis|offer|open-sourc|creat|describ|call|"
+                         r"term|name)|called|named|dubbed|termed|coined")
 
 
 @lru_cache(maxsize=65536)
@@ -282,14 +282,9 @@ def _proposing_spans(docs: dict[str, Doc]) -> dict[tuple[str, int], int]:
     out = {}
     doc = docs["abstract"]
     starts, text = _starts(doc), _text(doc)
-    for m in _PROPOSE_VERB.finditer(text):
-        word_start = m.start()
-        if word_start and text[word_start - 1].isalnum():
-            continue
-        word_end = word_start + len(re.match(r"\w*", text[word_start:word_start + 20]).group(0))
-        if text[word_start:word_end] in _NAMING or _PROPOSE_SUBJECT.search(text, max(0, word_start - 40), word_start):
-            subject = _PROPOSE_SUBJECT.search(text, max(0, word_start - 40), word_start)
-            out.setdefault(("abstract", sentence_index(starts, word_start)), subject.start() if subject else word_start)
+    for gate in _PROPOSE_GATE.finditer(text):
+        if _PROPOSE_AT.match(text, gate.start()):
+            out.setdefault(("abstract", sentence_index(starts, gate.start())), gate.start())
     return out
 
 
@@ -303,7 +298,8 @@ def assemble(paper: Paper, title_doc: Doc, abstract_doc: Doc, lex: Lexicon) -> E
         lexical = _lexicon_mentions(doc, fld, lex)
         acronyms = _acronym_mentions(_text(doc), fld, lexical)
         found = lexical + acronyms + _pattern_mentions(_text(doc), fld, lexical + acronyms, paper.title, lex.vendors)
-        found += _introduced_mentions(_text(doc), fld, found)
+        if fld == "abstract":  # titles never say "we propose"
+            found += _introduced_mentions(_text(doc), fld, found)
         mentions += _outside_urls(found, _text(doc))
     if hit is not None:
         etype = guess_type(hit.text, "", paper.title[hit.end + 1:])
@@ -343,7 +339,8 @@ def _claims(paper: Paper, doc: Doc, mentions: list[_Mention], entities: list[Ent
     abstract = [m for m in mentions if m.field == "abstract"]
     full = _text(doc)
     spans = sentences(full, _starts(doc))
-    with_figures = sorted({sentence_index(_starts(doc), m.start()) for m in FIGURE_HINT.finditer(full)})
+    starts = _starts(doc)
+    with_figures = sorted({sentence_index(starts, at) for at in figure_hints(full)})
     for i in with_figures:
         start_char, end_char = spans[i]
         text = full[start_char:end_char]

@@ -28,8 +28,9 @@ _CAMEL = re.compile(r"(?:[A-Z]+[a-z]+[A-Z0-9]|[a-z]+[A-Z]|[A-Z][a-z]+\d+[A-Za-z]
                     r"|Friendly|Specific|Agnostic|Like|Only|Time)\b)[A-Z])[\w.+]*(?:-[\w.+]+)*(?<![.])")
 _HYPHEN_DIGIT = re.compile(r"[A-Z][A-Za-z]+(?:-[A-Za-z]+)*-\d[\w.]*(?<![.])")
 _CAPS = re.compile(r"[A-Z][A-Z0-9]{2,}(?:-[A-Z0-9]+)*(?:\+\+)?")
-# Words holding a capital letter: the only places a coined name can be, found in one cheap pass.
-_CAPITALISED_WORD = re.compile(r"\b[a-z]*[A-Z][\w.+]*(?:-[\w.+]+)*")
+# Words with a capital after their first letter, or a capitalised word with a hyphen and a digit: the only places
+# a coined name can be, found in one pass that plain title-case words ("Large", "We") fail at once.
+_CAPITALISED_WORD = re.compile(r"\b[a-z]*[A-Z][a-z]*[A-Z0-9][\w.+]*(?:-[\w.+]+)*|\b[A-Z][a-z]+(?:-[A-Za-z]+)*-\d[\w.]*")
 _TITLE_STARTS = {
     "towards", "toward", "beyond", "on", "when", "why", "how", "what", "is", "are", "do", "does", "can", "from",
     "rethinking", "revisiting", "understanding", "scaling", "unlocking", "a", "an", "the", "one", "not", "more",

@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 from .catalogue import load_jsonl
 
-__all__ = ["RawClaim", "find_claims", "FIGURE_HINT"]
+__all__ = ["RawClaim", "find_claims", "figure_hints"]
 
 
 class RawClaim(NamedTuple):
@@ -59,9 +59,17 @@ _NUMBER_WORDS = {re.sub(r"[\s-]+", " ", t["text"].lower()): float(t["value"]) fo
 # Two scans: digits (cheap: the pattern starts with one) and, only when a hint word is present, number words.
 _NUMERIC = re.compile(rf"(?:(?P<a>{_NUM})(?P<ua>{_X}|{_PCT})?\s*(?:-|–|—|~|to)\s*)?(?P<b>{_NUM})(?P<u>{_X}|{_PCT})", re.I)
 _WORD_HINT = re.compile(r"fold|wice|hrice|times|rder|alf|alv|oubl|ripl|uadrupl")
-#: Where a figure may be: a digit next to ×, x, %, times or fold, or a number word. Callers scan a whole abstract
-#: with it once and look only at the sentences it hits.
-FIGURE_HINT = re.compile(r"[0-9][\s\\-]*(?:[x×X%]|times|fold)|" + _WORD_HINT.pattern)
+_DIGIT_HINT = re.compile(r"[0-9][\s\\-]*(?:[x×X%]|times|fold)")
+_HINT_WORDS = ("fold", "wice", "hrice", "times", "rder", "alf", "alv", "oubl", "ripl", "uadrupl")
+
+
+def figure_hints(text: str) -> list[int]:
+    """Offsets where a figure may be: a digit next to ×, x, %, times or fold, or a number word. Callers scan a
+    whole abstract once and look only at the sentences these fall in."""
+    hits = [m.start() for m in _DIGIT_HINT.finditer(text)]
+    if any(w in text for w in _HINT_WORDS):
+        hits += [m.start() for m in _WORD_HINT.finditer(text)]
+    return hits
 _WORDS = re.compile(rf"\b(?P<w>{_alternation(list(_NUMBER_WORDS))})\b", re.I)
 
 
