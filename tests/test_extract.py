@@ -34,6 +34,11 @@ def _claims(sentence: str) -> list[tuple]:
     ("It reaches 2.1× and 1.8× higher throughput than vLLM and TGI on H100.",
      [(2.1, "x", "", "vLLM"), (1.8, "x", "", "TGI")]),
     ("It runs about an order of magnitude faster.", [(10.0, "x", "about", "")]),
+    ("Our kernel delivers 1.8x the throughput of vLLM.", [(1.8, "x", "", "vLLM")]),
+    ("Training is sped up by a factor of 2.4 compared with FSDP.", [(2.4, "x", "", "FSDP")]),
+    ("Inference is 3.1 times faster than with TensorRT-LLM.", [(3.1, "x", "", "TensorRT-LLM")]),
+    ("FlashFFTConv speeds up FFT convolutions by up to 7.93x over PyTorch.", [(7.93, "x", "up to", "PyTorch")]),
+    ("It outperforms the dense baseline by 30% in decoding throughput.", [(30.0, "%", "", "the dense baseline")]),
 ])
 def test_speedup_forms(sentence, expected):
     assert _claims(sentence) == expected

@@ -58,9 +58,10 @@ _PCT = r"\s*\\?%"
 _NUMBER_WORDS = {re.sub(r"[\s-]+", " ", t["text"].lower()): float(t["value"]) for t in _terms("number_word")}
 # Two scans: digits (cheap: the pattern starts with one) and, only when a hint word is present, number words.
 _NUMERIC = re.compile(rf"(?:(?P<a>{_NUM})(?P<ua>{_X}|{_PCT})?\s*(?:-|–|—|~|to)\s*)?(?P<b>{_NUM})(?P<u>{_X}|{_PCT})", re.I)
+_FACTOR = re.compile(rf"\b(?:a\s+)?factor\s+of\s+(?:about\s+|up\s+to\s+)?(?P<f>{_NUM})", re.I)
 _WORD_HINT = re.compile(r"fold|wice|hrice|times|rder|alf|alv|oubl|ripl|uadrupl")
 _DIGIT_HINT = re.compile(r"[0-9][\s\\-]*(?:[x×X%]|times|fold)")
-_HINT_WORDS = ("fold", "wice", "hrice", "times", "rder", "alf", "alv", "oubl", "ripl", "uadrupl")
+_HINT_WORDS = ("fold", "wice", "hrice", "times", "rder", "alf", "alv", "oubl", "ripl", "uadrupl", "factor")
 
 
 def figure_hints(text: str) -> list[int]:
@@ -68,7 +69,7 @@ def figure_hints(text: str) -> list[int]:
     whole abstract once and look only at the sentences these fall in."""
     hits = [m.start() for m in _DIGIT_HINT.finditer(text)]
     if any(w in text for w in _HINT_WORDS):
-        hits += [m.start() for m in _WORD_HINT.finditer(text)]
+        hits += [m.start() for m in _WORD_HINT.finditer(text)] + [m.start() for m in _FACTOR.finditer(text)]
     return hits
 _WORDS = re.compile(rf"\b(?P<w>{_alternation(list(_NUMBER_WORDS))})\b", re.I)
 
@@ -79,7 +80,9 @@ def _figures(sentence: str) -> list[re.Match[str]]:
              if not m.start() or not (sentence[m.start() - 1].isalnum() or sentence[m.start() - 1] in "._")]
     if _WORD_HINT.search(sentence):
         found += _WORDS.finditer(sentence)
-        found.sort(key=lambda m: m.start())
+    if "factor" in sentence:  # "by a factor of 2.4"
+        found += _FACTOR.finditer(sentence)
+    found.sort(key=lambda m: m.start())
     return found
 _LIST_GAP = re.compile(r"^\s*(?:,\s*)?(?:and|or)?\s*$")
 _QUALIFIERS = [(t["text"], t["canonical"]) for t in _terms("qualifier")]
@@ -91,13 +94,14 @@ _METRIC = re.compile(
     r"\b(?:(?:end-to-end|e2e|maximum|overall|average|token[\s-]generation|inference|decoding|decode|prefill(?:ing)?"
     r"|training|generation|sampling|serving|p\d\d|first-token|time-to-first-token|wall-clock|per-token|kernel"
     r"|attention|search|retrieval|execution|response|query|encoding|rendering|convergence)\s+)*"
-    r"(?:throughput|latency|latencies|speed-?ups?|speed\s+up|speed(?:\s+(?:gains?|improvements?))?|time|runtime|TTFT|TPOT"
-    r"|wall-clock\s+time)\b",
+    r"(?:time[\s-]to[\s-]first[\s-]token|throughput|latency|latencies|speed-?ups?|speed\s+up"
+    r"|speed(?:\s+(?:gains?|improvements?))?|time|runtime|TTFT|TPOT|wall-clock\s+time)\b",
     re.I,
 )
 _BASELINE_AFTER = re.compile(
     r"^[^.;:]*?\b(?:than|over|compared\s+(?:to|with)|comparing(?:\s+(?:to|with))?|relative\s+to|against|versus|vs\.?"
-    r"|in\s+comparison\s+(?:to|with)|with\s+respect\s+to)\s+(?P<b>[^.;:()]+)",
+    r"|in\s+comparison\s+(?:to|with)|with\s+respect\s+to|the\s+(?:[\w-]+\s+){0,2}?(?:throughput|speed|performance"
+    r"|latency|runtime)\s+of)\s+(?:with\s+|using\s+)?(?P<b>[^.;:()]+)",
     re.I,
 )
 _BASELINE_BEFORE = re.compile(
@@ -117,7 +121,9 @@ def find_claims(sentence: str) -> Iterator[RawClaim]:
     """Each speed figure in the sentence; a range gives two claims, a list pairs with a list of baselines."""
     groups: list[list[tuple[re.Match[str], list[tuple[float, str]]]]] = []
     for m in _figures(sentence):
-        if "w" in m.re.groupindex:
+        if "f" in m.re.groupindex:
+            figure = (m, [(float(m.group("f")), "x")])
+        elif "w" in m.re.groupindex:
             word = re.sub(r"[\s-]+", " ", m.group("w").lower())
             figure = (m, [(_NUMBER_WORDS[word], "x")])
         else:
@@ -239,12 +245,20 @@ def _qualifier(s: str, start: int, end: int) -> str:
 
 
 def _baseline(s: str, start: int, end: int, clause_end: int) -> tuple[str, int, int]:
+    """What the figure is compared with, and where: after it ("than X", "over X", "the throughput of X") or
+    before it ("outperforms X by"). "accelerates X by 2x" names X only when nothing after the figure says what it
+    is compared with ("speeds up FFT convolutions by 7.9x over PyTorch")."""
     before = s[max(0, start - 120):start]
     before = re.sub(r"\s*(?:up\s+to|over|about|approximately|nearly|almost|around|at\s+least|an\s+average\s+of|on\s+average)\s*$", " ", before, flags=re.I)
     m = _BASELINE_BEFORE.search(before.rstrip() + " ")
-    if m:  # "outperforms X by 2x" names the baseline before the figure
+    after = _baseline_after(s, end, clause_end)
+    if m and (not re.match(r"(?:accel|speed)", m.group(0), re.I) or not after[0]):
         off = max(0, start - 120)
         return m.group("b").strip(), off + m.start("b"), off + m.end("b")
+    return after
+
+
+def _baseline_after(s: str, end: int, clause_end: int) -> tuple[str, int, int]:
     m = _BASELINE_AFTER.match(s[end:clause_end])
     if m and m.start("b") < 70:
         text = _BASELINE_END.split(m.group("b"), maxsplit=1)[0].strip()
