@@ -185,7 +185,7 @@ def _speed_groups(s: str, groups: list) -> list:
 
 
 _CLAUSE_CUT = re.compile(r"[,;:.()]\s|\s(?:and|while|but|whereas|with)\s")
-_COMPARATIVE = re.compile(r"\b(?:fast|low|high|reduc|speed|improv|increas|decreas|less|sav|cut|accelerat|gain|short|quick|boost)",
+_COMPARATIVE = re.compile(r"\b(?:fast|low|high|reduc|speed|improv|increas|decreas|less|sav|cut|accelerat|gain|short|quick|boost|outperform|surpass|exceed|beat)",
                           re.I)
 _PER_UNIT_COST = re.compile(r"^\s*(?:per|/)\s*(?:dollar|\$|watt|joule|unit\s+cost)", re.I)
 
@@ -201,7 +201,7 @@ def _is_speed(s: str, start: int, end: int, unit: str) -> bool:
         return False
     if a_not and (not a_speed or a_not.start() < a_speed.start()):
         return False
-    if unit == "%" and not (_COMPARATIVE.search(after) or _COMPARATIVE.search(before[-30:])):
+    if unit == "%" and not (_COMPARATIVE.search(after) or _COMPARATIVE.search(before[-45:])):
         return False
     if a_speed and a_speed.start() < 25:
         return True
