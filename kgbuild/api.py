@@ -6,6 +6,7 @@ from os import PathLike
 from typing import TYPE_CHECKING, Literal
 
 from .graph import KnowledgeGraph
+from .overrides import OverridesLike, as_overrides
 from .resolve import Lexicon, canonical_id
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -22,6 +23,7 @@ def build(
     *,
     report: ReadReport | None = None,
     lexicon: Lexicon | None = None,
+    overrides: OverridesLike = None,
 ) -> KnowledgeGraph:
     """Build the knowledge graph of the abstracts in ``paths``.
 
@@ -39,6 +41,8 @@ def build(
         Receives what was read and skipped.
     lexicon : Lexicon, optional
         Resolve against these data files instead of the shipped ``kgbuild/extract/data``.
+    overrides : path, dict or Overrides, optional
+        A TOML file of ``same`` and ``different`` name lists (`kgbuild.overrides`), applied after every rule.
 
     Returns
     -------
@@ -60,8 +64,9 @@ def build(
         raise ValueError(f"on_error={on_error!r} — use 'fail' or 'skip'")
     if workers < 1:
         raise ValueError(f"workers={workers} — use 1 or more")
+    overrides = as_overrides(overrides)      # a bad file fails before any paper is read
     from .extract import extract
     from .readers import read_papers
 
     papers = read_papers(paths, format=format, on_error=on_error, report=report)
-    return KnowledgeGraph.from_extractions(extract(papers, workers=workers), lexicon=lexicon)
+    return KnowledgeGraph.from_extractions(extract(papers, workers=workers), lexicon=lexicon, overrides=overrides)

@@ -102,6 +102,14 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_explain(args: argparse.Namespace) -> int:
+    from .explain import explain, format_explanation, load_build
+
+    answer = explain(load_build(args.out, overrides=args.overrides), args.name)
+    print(json.dumps(answer, indent=2, ensure_ascii=False) if args.json else format_explanation(answer, args.limit))
+    return 0 if answer["nodes"] else 1
+
+
 def _parse_params(pairs: list[str]) -> dict[str, str]:
     out = {}
     for pair in pairs:
@@ -201,6 +209,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-nodes", type=int, default=2000, help="explorer shows at most this many nodes")
     p.add_argument("--figures", metavar="DIR", help="also write each chart as SVG and PNG into DIR")
     p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser("explain", help="why a name is the node it is: aliases with rule and evidence, papers, "
+                       "claims, findings")
+    p.add_argument("name", metavar="NAME", help='a surface form, name or node id ("MI250X", "LLaMA-2 7B")')
+    p.add_argument("--out", default="kg-out", help="a `kgbuild build` output folder, or an extractions .jsonl "
+                   "(default kg-out)")
+    p.add_argument("--overrides", metavar="TOML", default=None,
+                   help="resolution overrides (default: OUT/overrides.toml when the build has one)")
+    p.add_argument("--json", action="store_true", help="print the answer as JSON")
+    p.add_argument("--limit", type=int, default=20, help="list at most this many items per section (0: all)")
+    p.set_defaults(func=_cmd_explain)
 
     p = sub.add_parser("eval", help="score predictions against gold annotations (ANNOTATION.md Scoring)")
     p.add_argument("gold")

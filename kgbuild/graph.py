@@ -1,7 +1,8 @@
 """The knowledge graph: a networkx MultiDiGraph built from Extractions by the contract in `kgbuild.vocab`.
 
 `build_graph` assembles it, `node_rows` / `edge_rows` are what every sink reads, and `KnowledgeGraph` wraps it with
-the questions of `kgbuild.queries`.
+the questions of `kgbuild.queries`. Besides nodes and edges the graph holds ``G.graph["merge_log"]`` (the rows of
+`kgbuild.merge_log.merge_log`, which the RDF sink writes as PROV-O) and, when given, ``G.graph["overrides"]``.
 """
 from __future__ import annotations
 
@@ -12,19 +13,13 @@ from typing import Any
 
 import networkx as nx
 
+from .canonical import KINDS, canonical_id, paper_node_id
+from .findings import ClaimLink, group_claims
+from .lexicon_index import Lexicon, default_lexicon, normalise
+from .merge_log import merge_log
 from .models import Extraction, Provenance
-from .resolve import (
-    KINDS,
-    Lexicon,
-    MergeRecord,
-    Resolution,
-    baseline_forms,
-    canonical_id,
-    default_lexicon,
-    normalise,
-    paper_node_id,
-    resolve,
-)
+from .overrides import OverridesLike, as_overrides
+from .resolve import MergeRecord, Resolution, find_baseline, resolve
 from .vocab import ENTITY_LABELS
 
 __all__ = ["build_graph", "node_rows", "edge_rows", "KnowledgeGraph"]
@@ -92,6 +87,7 @@ def _display(node: _Node, preferred: str = "") -> str:
 
 
 def _assemble(resolution: Resolution, lex: Lexicon) -> nx.MultiDiGraph:
+    ov = resolution.overrides
     nodes: dict[str, _Node] = {}
     edges: dict[tuple[str, str, str], _Edge] = defaultdict(_Edge)
     fixed: dict[str, dict[str, Any]] = {}     # nodes that are not aggregated (papers, claims)
@@ -117,7 +113,7 @@ def _assemble(resolution: Resolution, lex: Lexicon) -> nx.MultiDiGraph:
             n.papers.add(pid)
             n.mentions += max(1, len(r.entity.mentions))
             n.proposed |= r.entity.proposed
-            if r.entry is not None and r.family_id is None:
+            if r.named:
                 n.display = r.display
             first_in_paper[r.node_id] = _first(first_in_paper.get(r.node_id),
                                                min(r.entity.mentions, key=_reading_order, default=None))
@@ -154,14 +150,26 @@ def _assemble(resolution: Resolution, lex: Lexicon) -> nx.MultiDiGraph:
                 edge(rc.node_id, rc.hardware_id, "MEASURED_ON", pid, c.provenance)
 
     # baselines second: a baseline may name an entity that only another paper mentions
+    named = {node_id for node_id, n in nodes.items() if n.papers}
+    links = []
     for rp in resolution.papers:
         for rc in rp.claims:
-            target = rc.baseline_id or _baseline_in_graph(rc.claim.baseline, nodes, lex)
-            if target and target != rc.method_id:
-                edge(rc.node_id, target, "OVER", rp.extraction.id, rc.claim.provenance)
+            c = rc.claim
+            target = rc.baseline_id or find_baseline(c.baseline, named, lexicon=lex, overrides=ov)
+            target = target if target != rc.method_id else None
+            if target:
+                edge(rc.node_id, target, "OVER", rp.extraction.id, c.provenance)
+            # a faster side left unlinked ("", or "our method" in a paper proposing several things) is unknown
+            method = (rc.method_id, c.method) if rc.method_id else (None, "")
+            links.append(ClaimLink(rc.node_id, rp.extraction.id, float(c.value), c.unit, c.metric, method,
+                                   (target, c.baseline), (rc.hardware_id, c.hardware)))
 
     _catalogue_edges(nodes, edges, lex)
-    return _to_networkx(nodes, edges, fixed)
+    G = _to_networkx(nodes, edges, fixed, links)
+    G.graph["merge_log"] = merge_log(resolution.merges)
+    if ov:
+        G.graph["overrides"] = ov.as_dict()
+    return G
 
 
 def _hardware_facts(n: _Node, r: Any, lex: Lexicon) -> None:
@@ -178,20 +186,6 @@ def _hardware_facts(n: _Node, r: Any, lex: Lexicon) -> None:
     for key, value in facts.items():
         if value:
             n.attrs.setdefault(key, value)   # papers arrive sorted by id: the first paper's fact wins
-
-
-def _baseline_in_graph(baseline: str, nodes: dict[str, _Node], lex: Lexicon) -> str | None:
-    if not baseline:
-        return None
-    for form in baseline_forms(baseline):
-        for label in ENTITY_LABELS:
-            try:
-                node_id = canonical_id(form, label, lexicon=lex)
-            except ValueError:
-                continue
-            if node_id in nodes and nodes[node_id].papers:
-                return node_id
-    return None
 
 
 def _catalogue_edges(nodes: dict[str, _Node], edges: dict, lex: Lexicon) -> None:
@@ -213,7 +207,8 @@ def _catalogue_edges(nodes: dict[str, _Node], edges: dict, lex: Lexicon) -> None
             e.papers |= n.papers
 
 
-def _to_networkx(nodes: dict[str, _Node], edges: dict, fixed: dict[str, dict[str, Any]]) -> nx.MultiDiGraph:
+def _to_networkx(nodes: dict[str, _Node], edges: dict, fixed: dict[str, dict[str, Any]],
+                 links: list[ClaimLink]) -> nx.MultiDiGraph:
     G = nx.MultiDiGraph()
     rows: dict[str, dict[str, Any]] = dict(fixed)
     for node_id, n in nodes.items():
@@ -230,6 +225,10 @@ def _to_networkx(nodes: dict[str, _Node], edges: dict, fixed: dict[str, dict[str
         elif n.label in ("Vendor", "HardwareClass"):
             row["papers"] = len(n.papers)
         rows[node_id] = row
+    for finding in group_claims(links, {node_id: row["name"] for node_id, row in rows.items()}):
+        rows[finding.node_id] = finding.row()
+        for c in finding.claims:
+            edges[(c.claim_id, finding.node_id, "SUPPORTS")].papers.add(c.paper_id)
     for node_id in sorted(rows):
         G.add_node(node_id, **{k: v for k, v in rows[node_id].items() if v is not None})
     for (src, dst, rel) in sorted(edges):
@@ -243,10 +242,12 @@ def _to_networkx(nodes: dict[str, _Node], edges: dict, fixed: dict[str, dict[str
     return G
 
 
-def build_graph(extractions: Iterable[Extraction], *, lexicon: Lexicon | None = None) -> nx.MultiDiGraph:
+def build_graph(extractions: Iterable[Extraction], *, lexicon: Lexicon | None = None,
+                overrides: OverridesLike = None) -> nx.MultiDiGraph:
     """Build the knowledge graph of some Extractions, following `kgbuild.vocab`.
 
-    The same records in any order give the same nodes, edges and attributes.
+    The same records in any order give the same nodes, edges, attributes and merge log. ``overrides`` (an
+    `kgbuild.overrides.Overrides`, the path of a TOML file or its content as a dict) is applied after every rule.
 
     Examples
     --------
@@ -256,8 +257,8 @@ def build_graph(extractions: Iterable[Extraction], *, lexicon: Lexicon | None = 
     >>> sorted(G.edges(keys=True))
     [('method:specx', 'dataset:mmlu', 'EVALUATED_ON'), ('paper:p1', 'dataset:mmlu', 'MENTIONS'), ('paper:p1', 'method:specx', 'PROPOSES')]
     """
-    lex = lexicon or default_lexicon()
-    return _assemble(resolve(_merge_duplicates(extractions), lexicon=lex), lex)
+    lex, ov = lexicon or default_lexicon(), as_overrides(overrides)    # a bad overrides file fails first
+    return _assemble(resolve(_merge_duplicates(extractions), lexicon=lex, overrides=ov), lex)
 
 
 # ----------------------------------------------------------------------------------------------------- rows
@@ -302,25 +303,28 @@ class KnowledgeGraph:
     Examples
     --------
     >>> kg
-    <KnowledgeGraph: 6 papers, 65 nodes, 130 edges>
+    <KnowledgeGraph: 6 papers, 74 nodes, 139 edges>
     >>> kg.counts()["SpeedupClaim"]
     9
     """
 
     def __init__(self, graph: nx.MultiDiGraph, merges: list[MergeRecord] | None = None,
-                 lexicon: Lexicon | None = None) -> None:
+                 lexicon: Lexicon | None = None, overrides: OverridesLike = None) -> None:
         self.graph = graph
         #: every resolution decision (surface form → node id, rule, paper, provenance), for the merge log
         self.merges = list(merges or [])
         #: the lexicon the graph was resolved with; queries resolve names against it
         self.lexicon = lexicon
+        #: the user's overrides the graph was resolved with (`kgbuild.overrides`); queries apply them too
+        self.overrides = as_overrides(overrides if overrides is not None else graph.graph.get("overrides"))
 
     @classmethod
-    def from_extractions(cls, extractions: Iterable[Extraction], *, lexicon: Lexicon | None = None) -> KnowledgeGraph:
+    def from_extractions(cls, extractions: Iterable[Extraction], *, lexicon: Lexicon | None = None,
+                         overrides: OverridesLike = None) -> KnowledgeGraph:
         """Resolve and build; keeps the resolution's `MergeRecord` list as ``.merges``."""
-        lex = lexicon or default_lexicon()
-        resolution = resolve(_merge_duplicates(extractions), lexicon=lex)
-        return cls(_assemble(resolution, lex), resolution.merges, lex)
+        lex, ov = lexicon or default_lexicon(), as_overrides(overrides)
+        resolution = resolve(_merge_duplicates(extractions), lexicon=lex, overrides=ov)
+        return cls(_assemble(resolution, lex), resolution.merges, lex, resolution.overrides)
 
     def __repr__(self) -> str:
         return (f"<KnowledgeGraph: {self.counts().get('Paper', 0)} papers, {self.graph.number_of_nodes()} nodes, "
@@ -335,6 +339,16 @@ class KnowledgeGraph:
 
     def edge_rows(self) -> Iterator[tuple[str, str, str, Row]]:
         return edge_rows(self.graph)
+
+    def merge_log(self) -> list[dict[str, Any]]:
+        """The merge log's rows (`kgbuild.merge_log.merge_log`): every surface form, its node, rule and evidence."""
+        return list(self.graph.graph.get("merge_log") or merge_log(self.merges))
+
+    def explain(self, name: str) -> dict[str, Any]:
+        """What the graph knows about ``name`` and why: see `kgbuild.explain.explain`."""
+        from .explain import explain
+
+        return explain(self, name)
 
     def write(self, target: Any, format: str, **options: Any) -> Any:
         """Write the graph with the sink registered as ``format`` (see `kgbuild.sinks`)."""
@@ -379,3 +393,10 @@ class KnowledgeGraph:
         from .queries import baselines_for_method
 
         return baselines_for_method(self, method)
+
+    def findings(self, vendor: str | None = None, hw_class: str | None = None, hardware: str | None = None,
+                 method: str | None = None, min_papers: int = 1) -> list[dict[str, Any]]:
+        from .queries import findings
+
+        return findings(self, vendor=vendor, hw_class=hw_class, hardware=hardware, method=method,
+                        min_papers=min_papers)

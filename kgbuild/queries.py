@@ -2,16 +2,20 @@
 
 Every answer is a plain sorted list of str or of dicts with str/float values, so the same question asked through
 SPARQL or Cypher can be compared with it. A name given to a query matches a node by its id, its display name, any of
-its aliases (after `kgbuild.resolve.normalise`) or its canonical id.
+its aliases (after `kgbuild.lexicon_index.normalise`) or the node `kgbuild.resolve.resolve_name` gives it (its
+canonical id, after the graph's overrides).
 """
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 import networkx as nx
 
-from .resolve import canonical_id, normalise, paper_node_id
+from .canonical import paper_node_id
+from .lexicon_index import normalise
+from .overrides import as_overrides
+from .resolve import resolve_name
 from .vocab import ENTITY_LABELS
 
 __all__ = [
@@ -22,17 +26,28 @@ __all__ = [
     "proposals_of_paper",
     "fastest_on",
     "baselines_for_method",
+    "findings",
+    "find_nodes",
 ]
 
 #: The keys of a claim row, in the order ``speedups`` sorts by after ``paper``.
 CLAIM_KEYS = ("paper", "method", "baseline", "hardware", "vendor", "value", "unit", "metric")
 
 
-def _parts(kg: Any) -> tuple[nx.MultiDiGraph, Any]:
-    return (kg, None) if isinstance(kg, nx.Graph) else (kg.graph, getattr(kg, "lexicon", None))
+class _Resolver(NamedTuple):
+    """What a name given to a query is resolved with: the graph's lexicon (None: the shipped one) and overrides."""
+
+    lexicon: Any = None
+    overrides: Any = None
 
 
-def _find(G: nx.MultiDiGraph, text: str, labels: Iterable[str], lexicon: Any = None) -> set[str]:
+def _parts(kg: Any) -> tuple[nx.MultiDiGraph, _Resolver]:
+    G = kg if isinstance(kg, nx.Graph) else kg.graph
+    overrides = getattr(kg, "overrides", None) or G.graph.get("overrides")
+    return G, _Resolver(getattr(kg, "lexicon", None), as_overrides(overrides))
+
+
+def _find(G: nx.MultiDiGraph, text: str, labels: Iterable[str], resolver: _Resolver = _Resolver()) -> set[str]:
     """Ids of the nodes with one of ``labels`` that ``text`` names."""
     labels = tuple(labels)
     keys = {normalise(text)}
@@ -47,12 +62,22 @@ def _find(G: nx.MultiDiGraph, text: str, labels: Iterable[str], lexicon: Any = N
             found.add(node)
     for label in labels:
         try:
-            node = canonical_id(text, label, lexicon=lexicon)
+            node = resolve_name(text, label, lexicon=resolver.lexicon, overrides=resolver.overrides)
         except ValueError:
             continue
         if node in G:
             found.add(node)
     return found
+
+
+def find_nodes(kg: Any, name: str, labels: Iterable[str] | None = None) -> list[str]:
+    """Ids of the nodes ``name`` names (see the module docstring), among entities, vendors and hardware classes.
+
+    >>> find_nodes(kg, "LLaMA-2 7B"), find_nodes(kg, "GPUs")
+    (['model:llama-2-7b'], ['class:gpu', 'hardware:gpu'])
+    """
+    G, resolver = _parts(kg)
+    return sorted(_find(G, name, labels or (*ENTITY_LABELS, "Vendor", "HardwareClass"), resolver))
 
 
 def _out(G: nx.MultiDiGraph, node: str, rel: str) -> list[str]:
@@ -63,19 +88,19 @@ def _name(G: nx.MultiDiGraph, node: str | None, fallback: str = "") -> str:
     return G.nodes[node].get("name", node) if node is not None else fallback
 
 
-def _hardware(G: nx.MultiDiGraph, lexicon: Any, vendor: str | None, hw_class: str | None,
+def _hardware(G: nx.MultiDiGraph, resolver: _Resolver, vendor: str | None, hw_class: str | None,
               hardware: str | None) -> set[str] | None:
     """Hardware nodes passing every given filter; None when no filter is given."""
     if vendor is None and hw_class is None and hardware is None:
         return None
     nodes = {n for n, label in G.nodes(data="label") if label == "Hardware"}
     if hardware is not None:
-        nodes &= _find(G, hardware, ["Hardware"], lexicon)
+        nodes &= _find(G, hardware, ["Hardware"], resolver)
     if vendor is not None:
-        vendors = _find(G, vendor, ["Vendor"], lexicon)
+        vendors = _find(G, vendor, ["Vendor"], resolver)
         nodes = {n for n in nodes if vendors & set(_out(G, n, "MADE_BY"))}
     if hw_class is not None:
-        classes = _find(G, hw_class, ["HardwareClass"], lexicon)
+        classes = _find(G, hw_class, ["HardwareClass"], resolver)
         nodes = {n for n in nodes if classes & set(_out(G, n, "IS_A"))}
     return nodes
 
@@ -129,9 +154,9 @@ def speedups(kg: Any, vendor: str | None = None, hw_class: str | None = None, ha
     >>> speedups(kg, method="GPT-4o")
     [{'paper': 'a009c6c84e', 'method': 'GPT-4o', 'baseline': 'GPT-4', 'hardware': '', 'vendor': '', 'value': 2.0, 'unit': 'x', 'metric': 'latency'}]
     """
-    G, lexicon = _parts(kg)
-    methods = _find(G, method, ["Method", "Model"], lexicon) if method is not None else None
-    return _claim_rows(G, _hardware(G, lexicon, vendor, hw_class, hardware), methods)
+    G, resolver = _parts(kg)
+    methods = _find(G, method, ["Method", "Model"], resolver) if method is not None else None
+    return _claim_rows(G, _hardware(G, resolver, vendor, hw_class, hardware), methods)
 
 
 def methods_on_hardware(kg: Any, vendor: str | None = None, hw_class: str | None = None,
@@ -148,8 +173,8 @@ def methods_on_hardware(kg: Any, vendor: str | None = None, hw_class: str | None
     >>> methods_on_hardware(kg, hw_class="edge device")
     ['TinyPrune']
     """
-    G, lexicon = _parts(kg)
-    devices = _hardware(G, lexicon, vendor, hw_class, hardware)
+    G, resolver = _parts(kg)
+    devices = _hardware(G, resolver, vendor, hw_class, hardware)
     if devices is None:
         devices = {n for n, label in G.nodes(data="label") if label == "Hardware"}
     found = set()
@@ -172,8 +197,8 @@ def datasets_for_model_family(kg: Any, family: str) -> list[str]:
     >>> datasets_for_model_family(kg, "Llama 3")
     ['GSM8K', 'HumanEval']
     """
-    G, lexicon = _parts(kg)
-    members = _find(G, family, ["Model"], lexicon)
+    G, resolver = _parts(kg)
+    members = _find(G, family, ["Model"], resolver)
     members |= {src for m in members for src, _, rel in G.in_edges(m, keys=True) if rel == "VARIANT_OF"}
     return sorted({G.nodes[d]["name"] for m in members for d in _out(G, m, "EVALUATED_ON")})
 
@@ -192,8 +217,8 @@ def papers_proposing(kg: Any, name: str) -> list[str]:
     >>> papers_proposing(kg, "vLLM")
     []
     """
-    G, lexicon = _parts(kg)
-    return sorted({_paper_id(src) for node in _find(G, name, ENTITY_LABELS, lexicon)
+    G, resolver = _parts(kg)
+    return sorted({_paper_id(src) for node in _find(G, name, ENTITY_LABELS, resolver)
                    for src, _, rel in G.in_edges(node, keys=True) if rel == "PROPOSES"})
 
 
@@ -237,3 +262,36 @@ def baselines_for_method(kg: Any, method: str) -> list[str]:
     ['ResNet-50']
     """
     return sorted({r["baseline"] for r in speedups(kg, method=method) if r["baseline"]})
+
+
+def findings(kg: Any, vendor: str | None = None, hw_class: str | None = None, hardware: str | None = None,
+             method: str | None = None, min_papers: int = 1) -> list[dict[str, Any]]:
+    """Findings (claims grouped by method, baseline, hardware, metric and unit) with their support.
+
+    Filters as in `speedups`: a finding passes when one of its claims does. Rows have ``finding`` (node id),
+    ``method``, ``baseline``, ``hardware``, ``metric``, ``unit``, ``papers``, ``claims``, ``min``, ``median``,
+    ``max``; best supported first (papers, then claims), then by method, baseline, hardware, metric, unit.
+
+    Examples
+    --------
+    >>> [(r["method"], r["hardware"], r["papers"], r["claims"], r["min"], r["max"]) for r in findings(kg, vendor="AMD")]
+    [('FlashDecoding++', 'MI210', 1, 1, 1.37, 1.37), ('Wavefront-Aware Attention', 'MI250X', 1, 1, 2.7, 2.7), ('Wavefront-Aware Attention', 'MI300X', 1, 1, 1.9, 1.9), ('Wavefront-Aware Attention', 'MI300X', 1, 1, 35.0, 35.0)]
+    """
+    G, resolver = _parts(kg)
+    methods = _find(G, method, ["Method", "Model"], resolver) if method is not None else None
+    devices = _hardware(G, resolver, vendor, hw_class, hardware)
+    rows = []
+    for node, data in G.nodes(data=True):
+        if data.get("label") != "Finding" or data.get("papers", 0) < min_papers:
+            continue
+        claims = [src for src, _, rel in G.in_edges(node, keys=True) if rel == "SUPPORTS"]
+        if devices is not None and not any(devices & set(_out(G, c, "MEASURED_ON")) for c in claims):
+            continue
+        if methods is not None and not any(methods & set(_out(G, c, "ACHIEVED_BY")) for c in claims):
+            continue
+        rows.append({"finding": node, **{k: data.get(k, "") for k in ("method", "baseline", "hardware", "metric",
+                                                                         "unit")},
+                     "papers": data["papers"], "claims": data["mentions"], "min": data["value_min"],
+                     "median": data["value_median"], "max": data["value_max"]})
+    keys = ("method", "baseline", "hardware", "metric", "unit")
+    return sorted(rows, key=lambda r: (-r["papers"], -r["claims"], *(r[k] for k in keys), r["finding"]))

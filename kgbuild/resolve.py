@@ -1,27 +1,27 @@
-"""Canonical node ids and the merging of surface forms: the one place node ids come from.
+"""Resolution: surface forms of each paper to node ids, with every decision logged as a `MergeRecord`.
 
-`canonical_id` maps a surface form and its type to a node id with no context but the lexicon (the data files under
-``kgbuild/extract/data/``); `resolve` adds what one paper tells us (acronyms defined in it, which entity a claim's
-method, baseline and device name) and records every decision as a `MergeRecord`.
+`kgbuild.canonical.canonical_id` gives a bare form its id from the lexicon alone; `resolve` adds what one paper
+tells us (acronyms defined in it, which entity a claim's method, baseline and device name, "our method") and then the
+user's overrides (`kgbuild.overrides`). `kgbuild.merge_log` turns the records into the merge log: for every node,
+each surface form that reached it, the rule that decided it and one place it was read.
 """
 from __future__ import annotations
 
 import json
 import re
-import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
-from .errors import KgbuildError
+from .canonical import KINDS, RULES, _decide, _Decision, canonical_id, claim_id, paper_node_id
+from .lexicon_index import Lexicon, default_lexicon, normalise, slugify
 from .models import Entity, Extraction, Provenance, SpeedupClaim
+from .overrides import Overrides, OverridesLike, as_overrides
+from .vocab import ENTITY_LABELS
 
 __all__ = [
+    "RESOLVER",
     "RULES",
-    "baseline_forms",
     "KINDS",
     "Lexicon",
     "MergeRecord",
@@ -29,6 +29,8 @@ __all__ = [
     "ResolvedClaim",
     "ResolvedPaper",
     "Resolution",
+    "baseline_forms",
+    "find_baseline",
     "canonical_id",
     "claim_id",
     "default_lexicon",
@@ -36,72 +38,17 @@ __all__ = [
     "normalise",
     "paper_node_id",
     "resolve",
+    "resolve_name",
     "resolve_paper",
     "slugify",
 ]
 
-#: Why a surface form got its node id.
-RULES: tuple[str, ...] = ("catalogue-alias", "normalisation", "size-variant", "acronym-expansion", "exact")
+#: The resolver as a PROV agent: what the rule activities of the merge log are associated with.
+RESOLVER = "kgbuild-resolve/0.1"
 
-#: Node label -> id prefix.
-KINDS: dict[str, str] = {
-    "Method": "method", "Model": "model", "Dataset": "dataset", "Hardware": "hardware", "Paper": "paper",
-    "Vendor": "vendor", "HardwareClass": "class", "SpeedupClaim": "claim", "Finding": "finding",
-}
-
-_LEXICON_FILES = ("vendors", "hardware_classes", "hardware", "models", "datasets", "methods")
-_HW_TRAILING = {"gpu", "gpus", "accelerator", "accelerators"}
-_SIZE_WORDS = {"tiny", "mini", "small", "base", "medium", "large", "xl", "xxl", "xlarge", "xxlarge", "huge", "giant"}
-_SIZE_RE = re.compile(r"(\d+x)?\d+(\.\d+)?[kmbt]")      # 7b, 0.5b, 125m, 8x7b
-_PATCH_SIZE_RE = re.compile(r"[a-z]/\d+")                 # ViT-L/14
-_TOKEN_RE = re.compile(r"[^\s\-_]+")
-
-
-# ----------------------------------------------------------------------------------------------------- strings
-def normalise(text: str) -> str:
-    """The matching key of a surface form (the scorer's): NFKC, lower case, only ``0-9 a-z . + #`` kept.
-
-    >>> normalise("Llama-2 7B")
-    'llama27b'
-    """
-    return re.sub(r"[^0-9a-z.+#]", "", unicodedata.normalize("NFKC", text).lower())
-
-
-def slugify(text: str) -> str:
-    """Lower-case ASCII with '-' separators, safe for IRIs and file names ('+' and '#' are spelled out).
-
-    >>> slugify("FlashDecoding++"), slugify("TPU v4"), slugify("ViT-L/14")
-    ('flashdecoding-plus-plus', 'tpu-v4', 'vit-l-14')
-    """
-    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text))
-    text = text.encode("ascii", "ignore").decode("ascii").lower()
-    text = text.replace("+", " plus ").replace("#", " sharp ")
-    slug = re.sub(r"[^a-z0-9.]+", "-", text)
-    slug = re.sub(r"-?\.-?", ".", slug)            # "2 . 5" → "2.5"
-    return re.sub(r"\.{2,}", ".", slug).strip("-.")
-
-
-def _model_slug(text: str) -> str:
-    # "Llama2" and "Llama 2" are one family: split a letter run (2+ letters) from the number that follows it,
-    # and "YOLOv8" → "yolo-v8"; "GPT-4o", "T5" stay as written.
-    slug = slugify(text)
-    slug = re.sub(r"(?<=[a-z]{2})v(?=\d)", "-v", slug)
-    return re.sub(r"(?<=[a-z][a-z])(?=\d)", "-", slug)
-
-
-def _hardware_slug(text: str) -> str:
-    return re.sub(r"(?<=[a-z]{2})v(?=\d)", "-v", slugify(text))   # "TPUv4" = "TPU v4"
-
-
-def _fold_plural(name: str) -> str:
-    # only multiword lower-case names ("edge devices"); never after "of" ("mixture of experts"), never -ss/-us/-is
-    words = name.split()
-    if len(words) < 2 or name != name.lower() or words[-2] == "of":
-        return name
-    last = words[-1]
-    if len(last) > 3 and last.endswith("s") and not last.endswith(("ss", "us", "is")):
-        words[-1] = last[:-1]
-    return " ".join(words)
+# "our method", "the proposed approach", "ours": a claim naming the paper's own contribution
+_SELF_REFERENCE = re.compile(r"^(ours|(our|the proposed|the new|this)( (proposed|new))? (method|approach|system|"
+                             r"model|framework|technique|algorithm|scheme|design|engine|kernel|solution)s?)$", re.I)
 
 
 def is_acronym(short: str, long: str) -> bool:
@@ -125,287 +72,31 @@ def is_acronym(short: str, long: str) -> bool:
     return True
 
 
-# ----------------------------------------------------------------------------------------------------- lexicon
-@dataclass(eq=False)
-class Lexicon:
-    """The extractor's data files as indexes from `normalise`d forms to entries (see ``extract/data/README.md``)."""
-
-    vendors: list[dict[str, Any]] = field(default_factory=list)
-    hardware_classes: list[dict[str, Any]] = field(default_factory=list)
-    hardware: list[dict[str, Any]] = field(default_factory=list)
-    models: list[dict[str, Any]] = field(default_factory=list)
-    datasets: list[dict[str, Any]] = field(default_factory=list)
-    methods: list[dict[str, Any]] = field(default_factory=list)
-
-    @classmethod
-    def from_dir(cls, directory: str | Path | Any) -> Lexicon:
-        """Read ``<name>.jsonl`` for each lexicon file present in ``directory`` (a missing file is an empty list)."""
-        base = directory if hasattr(directory, "joinpath") else Path(directory)
-        tables: dict[str, list[dict[str, Any]]] = {}
-        for name in _LEXICON_FILES:
-            path = base.joinpath(f"{name}.jsonl")
-            tables[name] = list(_read_jsonl(path)) if path.is_file() else []
-        return cls(**tables)
-
-    @staticmethod
-    def _index(entries: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-        index: dict[str, dict[str, Any]] = {}
-        for entry in entries:   # first entry wins, names before aliases, so a later alias never steals a name
-            index.setdefault(normalise(entry["name"]), entry)
-        for entry in entries:
-            for alias in entry.get("aliases", ()):
-                index.setdefault(normalise(alias), entry)
-        return index
-
-    @cached_property
-    def vendor_index(self) -> dict[str, dict[str, Any]]:
-        return self._index(self.vendors)
-
-    @cached_property
-    def vendor_prefixes(self) -> list[list[str]]:
-        """Vendor spellings as lower-case word lists, longest first ("advanced micro devices" before "amd")."""
-        forms = {tuple(f.lower().split()) for v in self.vendors for f in [v["name"], *v.get("aliases", ())]}
-        return [list(f) for f in sorted(forms, key=lambda f: (-len(f), f))]
-
-    @cached_property
-    def class_index(self) -> dict[str, dict[str, Any]]:
-        index = self._index(self.hardware_classes)
-        for entry in self.hardware_classes:
-            index.setdefault(normalise(entry.get("class", entry["name"])), entry)
-        return index
-
-    @cached_property
-    def hardware_index(self) -> dict[str, dict[str, Any]]:
-        return self._index(self.hardware)
-
-    @cached_property
-    def family_words(self) -> frozenset[str]:
-        """Words of product-line names ("instinct", "tesla"), dropped before a catalogue look-up when they lead."""
-        return frozenset(w for h in self.hardware for w in re.split(r"[\s/]+", h.get("family", "").lower()) if w)
-
-    @cached_property
-    def model_index(self) -> dict[str, dict[str, Any]]:
-        return self._index(self.models)
-
-    @cached_property
-    def dataset_index(self) -> dict[str, dict[str, Any]]:
-        return self._index(self.datasets)
-
-    @cached_property
-    def method_index(self) -> dict[str, dict[str, Any]]:
-        return self._index(self.methods)
-
-
-def _read_jsonl(path: Any) -> Iterator[dict[str, Any]]:
-    with path.open(encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                entry = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise KgbuildError(f"{path}:{n}: not a JSON object ({e.msg}) — one object per line") from e
-            if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
-                raise KgbuildError(f"{path}:{n}: entry has no string 'name' — see extract/data/README.md")
-            yield entry
-
-
-@lru_cache(maxsize=1)
-def default_lexicon() -> Lexicon:
-    """The lexicon shipped in ``kgbuild/extract/data/`` (read once per process)."""
-    return Lexicon.from_dir(resources.files("kgbuild.extract").joinpath("data"))
-
-
-# ----------------------------------------------------------------------------------------------------- decisions
-@dataclass(frozen=True)
-class _Decision:
-    node_id: str
-    rule: str
-    display: str                        # the name the node should show
-    entry: dict[str, Any] | None = None  # the lexicon entry used, if any
-    is_class: bool = False              # a bare hardware class ("GPUs")
-    family_id: str | None = None        # Model size variants
-    family_display: str | None = None
-    size: str | None = None
-
-
-def _rule(node_id: str, surface: str, slug: str, via_alias: bool) -> str:
-    if via_alias:
-        return "catalogue-alias"
-    return "exact" if node_id.split(":", 1)[1] == slug else "normalisation"
-
-
-def _lexicon_hit(index: dict[str, dict[str, Any]], surface: str) -> tuple[dict[str, Any] | None, bool]:
-    entry = index.get(normalise(surface))
-    return entry, entry is not None and normalise(entry["name"]) != normalise(surface)
-
-
-def _decide_hardware(name: str, lex: Lexicon) -> _Decision:
-    words = unicodedata.normalize("NFKC", name).split()
-    lowered = [w.lower() for w in words]
-    for prefix in lex.vendor_prefixes:      # "AMD Instinct MI250X" → "Instinct MI250X"
-        if len(words) > len(prefix) and lowered[: len(prefix)] == prefix:
-            words, lowered = words[len(prefix):], lowered[len(prefix):]
-            break
-    while len(words) > 1 and lowered[-1] in _HW_TRAILING:   # "A100 GPUs" → "A100"
-        words, lowered = words[:-1], lowered[:-1]
-    cleaned = " ".join(words)
-    # the form as written first: a vendor or "Accelerator" may belong to the name ("Coral USB Accelerator")
-    tried = list(dict.fromkeys([name, cleaned]))
-    if re.search(r"\ds$", cleaned):
-        tried.append(cleaned[:-1])                  # "H100s" → "H100"
-    while len(words) > 1 and lowered[0] in lex.family_words:
-        words, lowered = words[1:], lowered[1:]     # "Instinct MI250X" → "MI250X"
-        tried.append(" ".join(words))
-    hit = next(((form, e) for form in tried if (e := lex.hardware_index.get(normalise(form))) is not None), None)
-    is_class = False
-    if hit is None:
-        hit = next(((form, e) for form in tried[:2] if (e := lex.class_index.get(normalise(form))) is not None), None)
-        is_class = hit is not None
-    if hit is not None:
-        form, entry = hit
-        node_id = "hardware:" + slugify(entry["name"])
-        via_alias = normalise(entry["name"]) != normalise(form)
-        return _Decision(node_id, _rule(node_id, name, slugify(name), via_alias), entry["name"], entry, is_class)
-    cleaned = _fold_plural(cleaned)
-    node_id = "hardware:" + _hardware_slug(cleaned)
-    return _Decision(node_id, _rule(node_id, name, slugify(name), False), cleaned)
-
-
-def _split_model(name: str, lex: Lexicon) -> tuple[str, str] | None:
-    """("Llama 2", "7B") for "Llama 2 7B"; None when no size variant is written."""
-    tokens = list(_TOKEN_RE.finditer(name))
-    low = [t.group().lower() for t in tokens]
-    for i in range(1, len(tokens)):
-        t = low[i]
-        vit_letter = low[i - 1] == "vit" and re.fullmatch(r"[sbmlhg]", t)
-        if _SIZE_RE.fullmatch(t) or t in _SIZE_WORDS or _PATCH_SIZE_RE.fullmatch(t) or vit_letter:
-            patch = vit_letter or _PATCH_SIZE_RE.fullmatch(t)
-            start = i - 1 if patch and low[i - 1] == "vit" and i > 1 else i   # "CLIP ViT-L/14": size "ViT-L/14"
-            break
-    else:
-        # a bare number is a size only after a sized family the lexicon knows ("ResNet-50", not "Llama 2")
-        if normalise(name) in lex.model_index:
-            return None
-        for i in range(1, len(tokens)):
-            family = lex.model_index.get(normalise(name[: tokens[i].start()]))
-            if low[i].isdigit() and family is not None and family.get("sized"):
-                start = i
-                break
-        else:
-            return None
-    family = name[: tokens[start].start()].rstrip(" -_")
-    return (family, name[tokens[start].start():]) if family else None
-
-
-def _decide_model(name: str, lex: Lexicon) -> _Decision:
-    entry, via_alias = _lexicon_hit(lex.model_index, name)
-    if entry is not None:                   # the lexicon knows the whole form: a family (or a listed variant)
-        node_id = "model:" + _model_slug(entry["name"])
-        return _Decision(node_id, _rule(node_id, name, _model_slug(name), via_alias), entry["name"], entry)
-    split = _split_model(name, lex)
-    if split is None:
-        node_id = "model:" + _model_slug(name)
-        return _Decision(node_id, _rule(node_id, name, slugify(name), False), name)
-    family_surface, size = split
-    family = _decide_model(family_surface, lex)
-    node_id = f"{family.node_id}-{slugify(size)}"
-    return _Decision(node_id, "size-variant", name, family.entry, family_id=family.node_id,
-                     family_display=family.display, size=size)
-
-
-def _decide_named(name: str, type: str, lex: Lexicon) -> _Decision:
-    kind = KINDS[type]
-    index = {"Method": lex.method_index, "Dataset": lex.dataset_index,
-             "Vendor": lex.vendor_index, "HardwareClass": lex.class_index}.get(type, {})
-    entry, via_alias = _lexicon_hit(index, name)
-    if entry is not None:
-        display = entry.get("class", entry["name"]) if type == "HardwareClass" else entry["name"]
-        node_id = f"{kind}:{slugify(display)}"
-        return _Decision(node_id, _rule(node_id, name, slugify(name), via_alias), display, entry)
-    display = _fold_plural(unicodedata.normalize("NFKC", name).strip()) if type in ("Method", "Dataset") else name
-    node_id = f"{kind}:{slugify(display)}"
-    return _Decision(node_id, _rule(node_id, name, slugify(name), False), display)
-
-
-@lru_cache(maxsize=65536)
-def _decide(name: str, type: str, lex: Lexicon) -> _Decision:
-    if type not in KINDS:
-        raise ValueError(f"unknown node type {type!r} — use one of: {', '.join(KINDS)}")
-    if not slugify(name):
-        raise ValueError(f"cannot make a node id from {name!r}: it has no letters or digits")
-    if type == "Hardware":
-        return _decide_hardware(name, lex)
-    if type == "Model":
-        return _decide_model(name, lex)
-    return _decide_named(name, type, lex)
-
-
-def canonical_id(name: str, type: str, *, lexicon: Lexicon | None = None) -> str:
-    """The node id of a surface form of the given type, from the form and the lexicon alone.
-
-    Parameters
-    ----------
-    name : str
-        The surface form as written ("NVIDIA A100 GPUs", "LLaMA-2 7B").
-    type : str
-        A node label: Method, Model, Dataset, Hardware, Vendor, HardwareClass or Paper.
-    lexicon : Lexicon, optional
-        The data files to consult; the shipped ``kgbuild/extract/data`` by default.
-
-    Returns
-    -------
-    str
-        ``"<kind>:<slug>"``: hardware by its catalogue name (vendor prefix and trailing "GPUs" dropped), a bare
-        class as its Hardware node ("GPUs" → ``hardware:gpu``), models as family plus size, methods and datasets by
-        their lexicon name, anything unknown by the slug of its normalised name.
-
-    Examples
-    --------
-    >>> canonical_id("NVIDIA A100 GPUs", "Hardware")
-    'hardware:a100'
-    >>> canonical_id("LLaMA-2 7B", "Model") == canonical_id("Llama-2-7b", "Model")
-    True
-    >>> canonical_id("edge devices", "Method")
-    'method:edge-device'
-    """
-    return _decide(name, type, lexicon or default_lexicon()).node_id
-
-
-def claim_id(paper_id: str, n: int) -> str:
-    """The id of the ``n``-th (from 1) speedup claim of a paper.
-
-    >>> claim_id("3f2a9c01be", 1)
-    'claim:3f2a9c01be-1'
-    """
-    return f"claim:{slugify(paper_id)}-{n}"
-
-
-def paper_node_id(paper_id: str) -> str:
-    """The id of a Paper node.
-
-    >>> paper_node_id("3f2a9c01be")
-    'paper:3f2a9c01be'
-    """
-    return "paper:" + slugify(paper_id)
-
-
-# ----------------------------------------------------------------------------------------------------- context
+# ----------------------------------------------------------------------------------------------------- records
 @dataclass(frozen=True)
 class MergeRecord:
-    """One resolution decision: this surface form, in this paper, became this node, by this rule."""
+    """One resolution decision: this surface form, in this paper, became this node, by this rule (`RULES`).
+
+    ``detail`` says what the rule matched (the catalogue entry, the acronym's expansion, the overrides entry …);
+    ``provenance`` is the span the form was read at and ``evidence`` the text around it when the build has it: the
+    paper's title, or the evidence of a speedup claim whose span holds the mention (extraction records keep no
+    abstract text, so other mentions have the span only).
+    """
 
     surface: str
     node_id: str
     rule: str
     paper_id: str
     provenance: Provenance | None = None
+    detail: str | None = None
+    evidence: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        row = {"surface": self.surface, "node_id": self.node_id, "rule": self.rule, "paper_id": self.paper_id}
-        if self.provenance is not None:
-            row.update(self.provenance.model_dump())
-        return row
+        """Flat, JSON-ready: node_id, surface, rule, detail, paper_id, field, sentence, start, end, evidence."""
+        span = self.provenance.model_dump(exclude={"extractor"}) if self.provenance is not None else {}
+        return {"node_id": self.node_id, "surface": self.surface, "rule": self.rule, "detail": self.detail,
+                "paper_id": self.paper_id, "field": span.get("field"), "sentence": span.get("sentence"),
+                "start": span.get("start"), "end": span.get("end"), "evidence": self.evidence}
 
 
 @dataclass(frozen=True)
@@ -420,6 +111,7 @@ class ResolvedEntity:
     family_id: str | None = None
     family_display: str | None = None
     size: str | None = None
+    named: bool = False             # ``display`` is the node's name (a catalogue entry or a `same` override)
 
 
 @dataclass(frozen=True)
@@ -453,6 +145,7 @@ class Resolution:
     """`resolve`'s answer: the resolved papers in input order and every merge decision."""
 
     papers: list[ResolvedPaper]
+    overrides: Overrides = field(default_factory=Overrides)
 
     @property
     def merges(self) -> list[MergeRecord]:
@@ -461,35 +154,71 @@ class Resolution:
                       key=lambda m: (m.paper_id, m.node_id, m.surface, m.rule))
 
 
-def _mention_of(entity: Entity, form: str) -> Provenance | None:
-    # the mention whose span is as long as the form is most likely that form; else the first mention
-    for m in entity.mentions:
-        if m.end - m.start == len(form):
-            return m
-    return entity.mentions[0] if entity.mentions else None
+# ----------------------------------------------------------------------------------------------------- entities
+def _mention_of(entity: Entity, form: str, evidence: Any) -> Provenance | None:
+    # a mention as long as the form is most likely that form (the first with evidence text, else the first);
+    # else the entity's first mention
+    same_length = [m for m in entity.mentions if m.end - m.start == len(form)]
+    with_text = (m for m in same_length if evidence(m, form))
+    return next(with_text, None) or next(iter(same_length or entity.mentions), None)
 
 
-def _resolve_entity(entity: Entity, paper_id: str, lex: Lexicon) -> tuple[ResolvedEntity, list[MergeRecord]]:
+def _entry(entity: Entity, forms: list[str], decision: _Decision, mentions: list[Provenance], main: bool,
+           named_by: str | None) -> ResolvedEntity:
+    sub = entity.model_copy(update={"name": forms[0], "aliases": forms[1:], "mentions": mentions,
+                                    **({} if main else {"attributes": {}})})
+    named = named_by is not None or (decision.entry is not None and decision.family_id is None)
+    # the lexicon (or a `same` entry) names what it knows; anything else, and sized variants, show the paper's name
+    display = named_by or (decision.display if named else sub.name)
+    return ResolvedEntity(decision.node_id, sub, display, decision.entry, decision.is_class, decision.family_id,
+                          decision.family_display, decision.size, named)
+
+
+def _resolve_entity(entity: Entity, paper_id: str, lex: Lexicon, ov: Overrides,
+                    evidence: Any) -> tuple[list[ResolvedEntity], list[MergeRecord]]:
     forms = list(dict.fromkeys([entity.name, *entity.aliases]))
     decisions = [_decide(f, entity.type, lex) for f in forms]
     # a form the lexicon knows fixes the id, so this paper's node is the one other papers reach by the lexicon
     main = next((d for d in decisions if d.entry is not None), decisions[0])
-    merges = []
+    main_form = forms[decisions.index(main)]
+    placed: list[tuple[_Decision, str, str | None]] = []     # per form: node decision, rule, detail
     for form, d in zip(forms, decisions):
         if d.node_id == main.node_id:
-            rule = d.rule
-        elif any(is_acronym(form, other) or is_acronym(other, form) for other in forms if other != form):
-            rule = "acronym-expansion"
-        else:
-            rule = "normalisation"
-        merges.append(MergeRecord(form, main.node_id, rule, paper_id, _mention_of(entity, form)))
-    # the lexicon names what it knows; anything else, and sized variants, show the paper's own name
-    display = main.display if main.entry is not None and main.family_id is None else entity.name
-    resolved = ResolvedEntity(main.node_id, entity, display, main.entry, main.is_class,
-                              main.family_id, main.family_display, main.size)
-    return resolved, merges
+            placed.append((main, d.rule, d.detail))
+            continue
+        partner = next((o for o in forms if o != form and (is_acronym(form, o) or is_acronym(o, form))), None)
+        placed.append((main, "acronym-expansion", partner) if partner else (main, "normalisation", main_form))
+    named_by = None
+    if ov:
+        group = ov.same_entry(forms, main.node_id, entity.type, lex)
+        target = _decide(group[0], entity.type, lex) if group else None
+        if group and target is not None and target.node_id != main.node_id:
+            entry = f"same {json.dumps(list(group), ensure_ascii=False)}"
+            placed = [(target, "manual", entry)] * len(forms)
+            named_by = target.display if target.entry is not None and target.family_id is None else group[0]
+        for i, form in enumerate(forms):
+            if (split := ov.split(form, placed[i][0].node_id, forms, entity.type, lex)) is not None:
+                placed[i] = (split[0], "manual", f"different {json.dumps(list(split[1]), ensure_ascii=False)}")
+    records = [MergeRecord(form, d.node_id, rule, paper_id, (m := _mention_of(entity, form, evidence)), detail,
+                           evidence(m, form))
+               for form, (d, rule, detail) in zip(forms, placed)]
+    home = placed[0][0].node_id
+    if all(d.node_id == home for d, _, _ in placed):
+        return [_entry(entity, forms, placed[0][0], list(entity.mentions), True, named_by)], records
+    # a `different` split the entity: each node takes its forms and the mentions as long as one of them
+    by_node: dict[str, list[int]] = {}
+    for i, (d, _, _) in enumerate(placed):
+        by_node.setdefault(d.node_id, []).append(i)
+    length_home = {len(forms[i]): node for node, idx in by_node.items() if node != home for i in idx}
+    resolved = []
+    for node, idx in by_node.items():
+        mentions = [m for m in entity.mentions if length_home.get(m.end - m.start, home) == node]
+        resolved.append(_entry(entity, [forms[i] for i in idx], placed[idx[0]][0], mentions, node == home,
+                               named_by if node == home else None))
+    return resolved, records
 
 
+# ----------------------------------------------------------------------------------------------------- claims
 _BASELINE_LEAD = re.compile(r"^(the|a|an|standard|vanilla|original|conventional|default|naive)\s+",
                             re.I)
 _BASELINE_TAIL = re.compile(r"\s+(implementations?|baselines?|kernels?|systems?|models?|methods?)$", re.I)
@@ -510,6 +239,24 @@ def baseline_forms(baseline: str) -> list[str]:
     return list(dict.fromkeys(f for f in forms if f))
 
 
+def find_baseline(baseline: str, nodes: Collection[str], *, lexicon: Lexicon | None = None,
+                  overrides: OverridesLike = None) -> str | None:
+    """The node among ``nodes`` a claim's baseline names, trying each of its `baseline_forms` as each entity type.
+
+    >>> find_baseline("the vLLM baseline", {"method:vllm", "hardware:a100"})
+    'method:vllm'
+    """
+    for form in baseline_forms(baseline) if baseline else ():
+        for label in ENTITY_LABELS:
+            try:
+                node_id = resolve_name(form, label, lexicon=lexicon, overrides=overrides)
+            except ValueError:
+                continue
+            if node_id in nodes:
+                return node_id
+    return None
+
+
 def _find_in_paper(text: str, forms: dict[str, str], surfaces: dict[str, str]) -> str | None:
     for form in baseline_forms(text):
         if (node := forms.get(normalise(form))) is not None:
@@ -523,37 +270,62 @@ def _find_in_paper(text: str, forms: dict[str, str], surfaces: dict[str, str]) -
     return None
 
 
-def resolve_paper(extraction: Extraction, *, lexicon: Lexicon | None = None) -> ResolvedPaper:
-    """Resolve one paper: entity ids, acronyms defined in the paper, and the entities its claims name.
+def _evidence_in(extraction: Extraction) -> Any:
+    """The text a mention of a form can be shown in: the title, or the evidence of a claim in the same sentence
+    whose span holds the mention or whose text holds the form."""
+    claims = [c for c in extraction.speedups if c.provenance is not None]
+
+    def evidence(p: Provenance | None, form: str) -> str | None:
+        if p is None:
+            return None
+        if p.field == "title":
+            return extraction.title
+        return next((c.evidence for c in claims if (c.provenance.field, c.provenance.sentence) == (p.field, p.sentence)
+                     and (c.provenance.start <= p.start and p.end <= c.provenance.end or form in c.evidence)), None)
+    return evidence
+
+
+# ----------------------------------------------------------------------------------------------------- papers
+def resolve_paper(extraction: Extraction, *, lexicon: Lexicon | None = None,
+                  overrides: OverridesLike = None) -> ResolvedPaper:
+    """Resolve one paper: entity ids, acronyms defined in the paper, the entities its claims name, and overrides.
 
     A claim's method or hardware that is not among the paper's entities becomes an implicit entity of the paper
-    (a Method or Hardware mentioned at the claim's evidence); a baseline links only to an entity of this paper
-    here, and `kgbuild.graph.build_graph` tries the rest of the graph after.
+    (a Method or Hardware mentioned at the claim's evidence); a method written as "our method" is the one entity the
+    paper proposes, if it proposes exactly one; a baseline links only to an entity of this paper here, and
+    `kgbuild.graph.build_graph` tries the rest of the graph after.
     """
-    lex = lexicon or default_lexicon()
+    lex, ov = lexicon or default_lexicon(), as_overrides(overrides)
     pid = extraction.id
     entities: list[ResolvedEntity] = []
     merges: list[MergeRecord] = []
     forms: dict[str, str] = {}
     surfaces: dict[str, str] = {}
+    evidence = _evidence_in(extraction)
 
     def add(entity: Entity) -> str:
-        resolved, records = _resolve_entity(entity, pid, lex)
-        entities.append(resolved)
+        resolved, records = _resolve_entity(entity, pid, lex, ov, evidence)
+        entities.extend(resolved)
         merges.extend(records)
-        for form in [entity.name, *entity.aliases]:
-            forms.setdefault(normalise(form), resolved.node_id)
-            surfaces.setdefault(form, resolved.node_id)
-        return resolved.node_id
+        for r in records:
+            forms.setdefault(normalise(r.surface), r.node_id)
+            surfaces.setdefault(r.surface, r.node_id)
+        return records[0].node_id
 
     for entity in extraction.entities:
         add(entity)
+    proposed = {r.node_id: r.display for r in entities if r.entity.proposed and r.entity.type in ("Method", "Model")}
 
     claims = []
     for n, claim in enumerate(extraction.speedups, 1):
         mentions = [claim.provenance] if claim.provenance else []
         method_id = hardware_id = None
-        if claim.method:
+        if claim.method and _SELF_REFERENCE.match(claim.method.strip()):
+            if len(proposed) == 1:
+                (method_id, name), = proposed.items()
+                merges.append(MergeRecord(claim.method, method_id, "self-reference", pid, claim.provenance, name,
+                                          claim.evidence))
+        elif claim.method:
             method_id = forms.get(normalise(claim.method)) or add(
                 Entity(name=claim.method, type="Method", mentions=mentions))
         if claim.hardware:
@@ -564,7 +336,8 @@ def resolve_paper(extraction: Extraction, *, lexicon: Lexicon | None = None) -> 
     return ResolvedPaper(extraction, entities, claims, forms, merges)
 
 
-def resolve(extractions: Iterable[Extraction], *, lexicon: Lexicon | None = None) -> Resolution:
+def resolve(extractions: Iterable[Extraction], *, lexicon: Lexicon | None = None,
+            overrides: OverridesLike = None) -> Resolution:
     """Resolve every paper; across papers the same canonical id is one node.
 
     Examples
@@ -574,5 +347,24 @@ def resolve(extractions: Iterable[Extraction], *, lexicon: Lexicon | None = None
     ...     Entity(name="Wavefront-Aware Attention", aliases=["WAA"], type="Method", proposed=True)])
     >>> [(m.surface, m.node_id, m.rule) for m in resolve([paper]).merges]
     [('WAA', 'method:wavefront-aware-attention', 'acronym-expansion'), ('Wavefront-Aware Attention', 'method:wavefront-aware-attention', 'exact')]
+    >>> [(m.surface, m.node_id, m.rule) for m in resolve([paper], overrides={"different": [["WAA", "Wavefront-Aware Attention"]]}).merges]
+    [('WAA', 'method:waa', 'manual'), ('Wavefront-Aware Attention', 'method:wavefront-aware-attention', 'exact')]
     """
-    return Resolution([resolve_paper(e, lexicon=lexicon) for e in extractions])
+    ov = as_overrides(overrides)
+    return Resolution([resolve_paper(e, lexicon=lexicon, overrides=ov) for e in extractions], ov)
+
+
+def resolve_name(name: str, type: str, *, lexicon: Lexicon | None = None, overrides: OverridesLike = None) -> str:
+    """The node a lone mention of ``name`` reaches: `canonical_id` with the overrides applied.
+
+    >>> resolve_name("LoRA", "Method", overrides={"different": [["LoRA", "Low-Rank Adaptation"]]})
+    'method:lora'
+    >>> resolve_name("LoRA", "Method")
+    'method:low-rank-adaptation'
+    """
+    ov = as_overrides(overrides)
+    if not ov or type not in ("Method", "Model", "Dataset", "Hardware"):
+        return canonical_id(name, type, lexicon=lexicon)
+    _, records = _resolve_entity(Entity(name=name, type=type), "", lexicon or default_lexicon(), ov,
+                                 lambda p, form: None)
+    return records[0].node_id

@@ -9,9 +9,12 @@ The in-memory graph is a networkx ``MultiDiGraph`` and every sink reads it throu
   ``papers`` and ``mentions`` (support counts); Paper: ``title``, ``date``, ``source``; entity nodes: ``proposed``;
   Hardware: ``vendor``, ``family``, ``architecture``, ``hw_class``; Model: ``family``, ``size``; SpeedupClaim:
   ``value``, ``unit``, ``metric``, ``qualifier``, ``method``, ``baseline``, ``hardware``, ``evidence`` plus the
-  ``PROVENANCE_KEYS``;
+  ``PROVENANCE_KEYS``; Finding (claims sharing method, baseline, hardware, metric and unit): ``method``,
+  ``baseline``, ``hardware``, ``metric``, ``unit``, ``value_min``, ``value_median``, ``value_max``, ``papers`` and
+  ``mentions`` (the number of claims);
 * edges: key and ``type`` attribute are an ``EDGE_TYPES`` name; edges read from text carry ``PROVENANCE_KEYS`` of
-  their first mention and ``papers``/``weight`` support counts.
+  their first mention and ``papers``/``weight`` support counts;
+* graph attributes: ``merge_log`` (the rows of ``merges.jsonl``) and ``overrides`` (the manual same/different rules).
 """
 from __future__ import annotations
 

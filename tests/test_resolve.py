@@ -256,3 +256,59 @@ def test_shipped_lexicons_give_each_entry_one_id():
             node_id = canonical_id(entry["name"], type, lexicon=lex)
             assert ids.setdefault(node_id, entry["name"]) == entry["name"], (type, node_id, ids[node_id])
             assert {canonical_id(a, type, lexicon=lex) for a in entry.get("aliases", ())} <= {node_id}, entry
+
+
+# ----------------------------------------------------------------------------------------------------- issue 8
+ISSUE_SAME = [("Model", ["LLaMA-2 7B", "Llama 2 7B", "Llama-2-7b"]), ("Hardware", ["NVIDIA A100 GPUs", "A100"]),
+              ("Hardware", ["AMD Instinct MI250X", "MI250X"]), ("Hardware", ["TPUv4", "TPU v4"]),
+              ("Model", ["Mixtral 8x7B", "Mixtral-8x7B"])]
+ISSUE_DIFFERENT = [("Model", ["Llama 2 7B", "Llama 2 13B", "Llama 3 8B"]), ("Model", ["GPT-4", "GPT-4o"]),
+                   ("Hardware", ["H100", "H200"]), ("Hardware", ["A100", "A10"]), ("Hardware", ["MI250X", "MI250"]),
+                   ("Model", ["Qwen2-7B", "Qwen2.5-7B"]), ("Model", ["ResNet-50", "ResNet-101"]),
+                   ("Model", ["BERT-base", "BERT-large"])]
+
+
+@pytest.mark.parametrize("type, forms", ISSUE_SAME, ids=[f[1][0] for f in ISSUE_SAME])
+def test_issue_forms_of_one_thing_are_one_node_with_the_shipped_lexicon(type, forms):
+    lex = _shipped("hardware", "vendors", "models")
+    assert len({canonical_id(f, type, lexicon=lex) for f in forms}) == 1
+
+
+@pytest.mark.parametrize("type, forms", ISSUE_DIFFERENT, ids=[f[1][0] for f in ISSUE_DIFFERENT])
+def test_issue_different_things_stay_apart_with_the_shipped_lexicon(type, forms):
+    lex = _shipped("hardware", "vendors", "models")
+    assert len({canonical_id(f, type, lexicon=lex) for f in forms}) == len(forms)
+
+
+def test_variants_link_to_their_family_and_devices_to_vendor_and_class():
+    from kgbuild.graph import build_graph
+
+    lex = _shipped("hardware", "vendors", "models", "hardware_classes")
+    G = build_graph([Extraction(id="p1", title="t", entities=[
+        Entity(name="LLaMA-2 7B", type="Model"), Entity(name="AMD Instinct MI250X GPUs", type="Hardware")])],
+        lexicon=lex)
+    assert G.has_edge("model:llama-2-7b", "model:llama-2", "VARIANT_OF")
+    assert {(t, k) for _, t, k in G.out_edges("hardware:mi250x", keys=True)} == {
+        ("vendor:amd", "MADE_BY"), ("class:gpu", "IS_A")}
+
+
+def test_rules_say_exact_only_for_the_name_as_written(small_lexicon):
+    paper = Extraction(id="p1", title="t", entities=[
+        Entity(name="Llama 2", aliases=["LLaMA-2", "Llama2"], type="Model"),
+        Entity(name="edge devices", type="Hardware"), Entity(name="TPUv4", type="Hardware")])
+    rules = {(m.surface, m.rule, m.detail) for m in resolve([paper], lexicon=small_lexicon).merges}
+    assert rules == {("Llama 2", "exact", None), ("LLaMA-2", "normalisation", "Llama 2"),
+                     ("Llama2", "normalisation", "Llama 2"), ("edge devices", "catalogue-alias", "edge device"),
+                     ("TPUv4", "normalisation", "TPU v4")}
+    assert set(RULES) == {"exact", "normalisation", "catalogue-alias", "size-variant", "acronym-expansion",
+                          "self-reference", "manual"} and all(RULES.values())
+
+
+def test_canonical_ids_ignore_overrides_and_resolve_name_applies_them(small_lexicon):
+    from kgbuild.resolve import resolve_name
+
+    ov = {"same": [["FA2", "FlashAttention-2"]], "different": [["LoRA", "Low-Rank Adaptation"]]}
+    assert canonical_id("LoRA", "Method", lexicon=small_lexicon) == "method:low-rank-adaptation"
+    assert resolve_name("LoRA", "Method", lexicon=small_lexicon, overrides=ov) == "method:lora"
+    assert resolve_name("FA2", "Method", lexicon=small_lexicon, overrides=ov) == "method:fa2"   # the first name
+    assert resolve_name("FlashAttention2", "Method", lexicon=small_lexicon, overrides=ov) == "method:fa2"

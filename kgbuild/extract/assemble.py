@@ -246,8 +246,9 @@ def _group(mentions: list[_Mention], docs: dict[str, Doc], paper: Paper, title_h
     for key, ms in groups.items():
         sents = [_sent_index(docs[m.field], m.start) for m in ms]
         types = [m.type for m in ms]
+        # dict.fromkeys, not set: a tie goes to the first mention's type whatever the process's hash seed
         etype = types[0] if len(set(types)) == 1 else max(
-            set(types), key=lambda t: (any(m.known and m.type == t for m in ms), types.count(t)))
+            dict.fromkeys(types), key=lambda t: (any(m.known and m.type == t for m in ms), types.count(t)))
         expansions = [m.display for m in ms if m.rule == "acronym-expansion"]
         if key.startswith("hwclass:"):
             name = ms[0].key.split(":", 1)[1]

@@ -33,7 +33,7 @@ def generate_graph_json(G: nx.MultiDiGraph) -> dict[str, Any]:
 
     >>> data = generate_graph_json(small_graph)
     >>> sorted(data), data["edges"][0]["key"]
-    (['directed', 'edges', 'graph', 'multigraph', 'nodes'], 'MEASURED_ON')
+    (['directed', 'edges', 'graph', 'multigraph', 'nodes'], 'SUPPORTS')
     """
     return {
         "directed": True, "multigraph": True, "graph": dict(G.graph),

@@ -62,7 +62,8 @@ NODE_PROPERTIES: dict[str, dict[str, str]] = {
     "SpeedupClaim": {**_COMMON, "value": "float", "unit": "string", "metric": "string", "qualifier": "string",
                      "method": "string", "baseline": "string", "hardware": "string", "evidence": "string",
                      **_PROVENANCE},
-    "Finding": _COMMON,
+    "Finding": {**_COMMON, "method": "string", "baseline": "string", "hardware": "string", "metric": "string",
+                "unit": "string", "value_min": "float", "value_median": "float", "value_max": "float"},
 }
 #: property -> type of every edge type.
 EDGE_PROPERTIES: dict[str, str] = {"papers": "int", "weight": "int", "mentions": "int", **_PROVENANCE}
@@ -192,7 +193,7 @@ def write_cypher_store(G: nx.MultiDiGraph, path: str | Path, *, overwrite: bool 
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     path = Path(tmp) / "kg.lbug"
     ...     print(write_cypher_store(kg.graph, path).nodes, query_cypher(path, "q5_vendors_by_claims")[0])
-    65 {'vendor': 'AMD', 'claims': 4}
+    74 {'vendor': 'AMD', 'claims': 4}
     """
     import ladybug as lb
 

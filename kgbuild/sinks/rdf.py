@@ -2,7 +2,9 @@
 
 Nodes become resources typed with their ``kg:`` class; edges become plain triples (``kg:proposes`` …); text
 provenance sits on the claim node or on one ``kg:Mention`` per edge read from text (see the ontology's header for
-why). IRIs come from ``kgbuild.iri`` only.
+why); the merge log (``G.graph["merge_log"]``) becomes one ``kg:SurfaceForm`` per row, which the node
+``prov:wasDerivedFrom`` and which ``prov:wasGeneratedBy`` the activity of its resolution rule. IRIs come from
+``kgbuild.iri`` only.
 """
 from __future__ import annotations
 
@@ -21,10 +23,10 @@ from rdflib.term import Node
 from ..errors import SinkError, UnknownFormatError
 from ..graph import edge_rows, node_rows
 from ..iri import (
-    DCTERMS, KG, PREFIXES, PROV, RDF, RDFS, SDO, XSD, activity_iri, agent_iri, bind_prefixes, class_iri,
-    mention_iri, node_iri, property_iri,
+    DCTERMS, KG, PREFIXES, PROV, RDF, RDFS, SDO, XSD, activity_iri, agent_iri, bind_prefixes, class_iri, form_iri,
+    mention_iri, node_iri, property_iri, rule_iri,
 )
-from ..resolve import paper_node_id
+from ..resolve import RESOLVER, RULES, paper_node_id
 
 __all__ = [
     "ONTOLOGY_PATH",
@@ -72,6 +74,9 @@ _ATTRIBUTES: dict[str, tuple[URIRef, str]] = {
     "hw_class": (KG.hardwareClassName, "string"),
     "size": (KG.size, "string"),
     "value": (KG.value, "decimal"),
+    "value_min": (KG.minValue, "decimal"),
+    "value_median": (KG.medianValue, "decimal"),
+    "value_max": (KG.maxValue, "decimal"),
     "unit": (KG.unit, "string"),
     "metric": (KG.metric, "string"),
     "qualifier": (KG.qualifier, "string"),
@@ -135,24 +140,42 @@ def _paper_node(G: nx.MultiDiGraph, paper_id: str) -> str | None:
 
 
 class _Extractors:
-    """Emits each extractor's agent and activity once, the first time a claim or mention refers to it."""
+    """Emits each extractor's agent and activity once, the first time a claim or mention refers to it, and each
+    resolution rule's activity (associated with the resolver agent) the first time a merge-log row refers to it."""
 
     def __init__(self) -> None:
         self.seen: set[str] = set()
+
+    def _agent(self, name: str) -> tuple[URIRef, list[Triple]]:
+        agent = agent_iri(name)
+        if f"agent {name}" in self.seen:
+            return agent, []
+        self.seen.add(f"agent {name}")
+        return agent, [(agent, RDF.type, PROV.SoftwareAgent), (agent, RDFS.label, Literal(_text(name)))]
 
     def activity(self, extractor: str) -> tuple[URIRef, list[Triple]]:
         activity = activity_iri(extractor)
         if extractor in self.seen:
             return activity, []
         self.seen.add(extractor)
-        agent = agent_iri(extractor)
-        return activity, [
-            (agent, RDF.type, PROV.SoftwareAgent),
-            (agent, RDFS.label, Literal(_text(extractor))),
+        agent, once = self._agent(extractor)
+        return activity, once + [
             (activity, RDF.type, PROV.Activity),
             (activity, RDFS.label, Literal(f"extraction by {_text(extractor)}")),
             (activity, PROV.wasAssociatedWith, agent),
         ]
+
+    def rule(self, rule: str) -> tuple[URIRef, list[Triple]]:
+        activity = rule_iri(rule)
+        if f"rule {rule}" in self.seen:
+            return activity, []
+        self.seen.add(f"rule {rule}")
+        agent, once = self._agent(RESOLVER)
+        once += [(activity, RDF.type, PROV.Activity), (activity, RDFS.label, Literal(_text(rule))),
+                 (activity, PROV.wasAssociatedWith, agent)]
+        if rule in RULES:
+            once.append((activity, RDFS.comment, Literal(RULES[rule])))
+        return activity, once
 
 
 def _node_triples(node: str, label: str, props: dict[str, Any], extractors: _Extractors,
@@ -201,10 +224,37 @@ def _mention_triples(G: nx.MultiDiGraph, src: str, dst: str, edge_type: str, pro
         yield mention, PROV.wasGeneratedBy, activity
 
 
+def _form_triples(G: nx.MultiDiGraph, row: dict[str, Any], extractors: _Extractors) -> Iterator[Triple]:
+    node = str(row.get("node_id", ""))
+    if not G.has_node(node):
+        return
+    form = form_iri(node, str(row["rule"]), str(row["surface"]))
+    yield node_iri(node), PROV.wasDerivedFrom, form
+    yield form, RDF.type, KG.SurfaceForm
+    yield form, KG.surface, Literal(_text(row["surface"]))
+    activity, once = extractors.rule(str(row["rule"]))
+    yield from once
+    yield form, PROV.wasGeneratedBy, activity
+    for key, predicate, kind in (("detail", KG.ruleDetail, "string"), ("papers", KG.paperCount, "count"),
+                                 ("evidence", KG.evidence, "string")):
+        for literal in _literals(row.get(key), kind):
+            yield form, predicate, literal
+    paper = _paper_node(G, str(row.get("paper_id", "")))
+    if paper is not None:
+        yield form, PROV.wasDerivedFrom, node_iri(paper)
+    for key in _SPAN_KEYS:
+        predicate, kind = _ATTRIBUTES[key]
+        for literal in _literals(row.get(key), kind):
+            yield form, predicate, literal
+
+
 def generate_triples(G: nx.MultiDiGraph) -> Iterator[Triple]:
     """Yield the graph's RDF triples one at a time, as rdflib terms, without holding an RDF graph.
 
-    Each triple is yielded once. Node attributes the ontology has no property for are skipped with a warning.
+    Each triple is yielded once. Node attributes the ontology has no property for are skipped with a warning. The
+    merge log in ``G.graph["merge_log"]`` (`kgbuild.resolve.merge_log`) is written with PROV-O: a node
+    ``prov:wasDerivedFrom`` each of its ``kg:SurfaceForm`` rows, and a row ``prov:wasGeneratedBy`` its rule's
+    activity and ``prov:wasDerivedFrom`` the paper of its evidence.
 
     Examples
     --------
@@ -228,6 +278,8 @@ def generate_triples(G: nx.MultiDiGraph) -> Iterator[Triple]:
         # A claim carries its own provenance; only other text-read edges need a Mention.
         if props.get("paper_id") and "SpeedupClaim" not in ends:
             yield from _mention_triples(G, src, dst, edge_type, props, extractors)
+    for row in G.graph.get("merge_log", ()):
+        yield from _form_triples(G, row, extractors)
 
 
 def _nt_escape(match: re.Match[str]) -> str:
