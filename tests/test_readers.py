@@ -403,3 +403,12 @@ def test_shared_corpus_holds_497_distinct_papers() -> None:
     assert {p.date for p in papers} == {"--09-03", "--03-14", "--09-04", "--03-13", None}  # one file has no date line
     assert all(p.title and len(p.abstract.split()) >= 25 for p in papers)
     assert not any(p.title.startswith("Subscribe") for p in papers)
+
+
+def test_a_folder_of_listing_dumps_reads_each_file_as_a_dump(tmp_path):
+    from kgbuild.readers import read_papers, sample_path
+
+    (tmp_path / "a.txt").write_text(sample_path().read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "b.txt").write_text("One paper title\nAn abstract of a single paper.\n", encoding="utf-8")
+    papers = list(read_papers(tmp_path, on_error="skip"))
+    assert len(papers) >= 28  # the dump's papers, not one paper per file

@@ -127,6 +127,24 @@ class ReadReport:
         return text
 
 
+def _is_listing_folder(folder: Path) -> bool:
+    """A folder of saved Daily Papers pages, not of one-paper text files: some file holds several abstracts."""
+    for f in sorted(folder.glob("*.txt"))[:5]:
+        with open(f, "rb") as fh:
+            if sum(1 for line in fh if len(line) > 400) > 1:
+                return True
+    return False
+
+
+def _expand_listing_folders(paths: Iterable[PathLikeStr], format: str | None) -> Iterator[PathLikeStr]:
+    """Without --format, a folder of listing dumps is read file by file as dumps rather than one paper a file."""
+    for path in paths:
+        if format is None and Path(path).is_dir() and _is_listing_folder(Path(path)):
+            yield from sorted(p for p in Path(path).iterdir() if p.name.endswith((".txt", ".txt.gz")))
+        else:
+            yield path
+
+
 def read_papers(
     paths: PathLikeStr | Iterable[PathLikeStr],
     format: str | None = None,
@@ -150,7 +168,7 @@ def read_papers(
     handle_error: ErrorHandler | None = report.record_skip if on_error == "skip" else None
     reader = READERS.get(format) if format is not None else None
     seen: set[str] = set()
-    for path in [paths] if isinstance(paths, (str, PathLike)) else paths:
+    for path in _expand_listing_folders([paths] if isinstance(paths, (str, PathLike)) else paths, format):
         read = reader or READERS.get(detect_format(path))
         try:
             for paper in read(path, handle_error=handle_error):
