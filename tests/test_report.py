@@ -273,3 +273,17 @@ def test_missing_graph_names_what_to_pass(tmp_path):
 
     with pytest.raises(ReaderError, match="graph.json, graph.graphml, extractions.jsonl"):
         load_graph_for_report(tmp_path)
+
+
+def test_findings_table_has_one_row_per_finding(small_graph, tmp_path):
+    import re
+
+    from kgbuild.queries import findings
+    from kgbuild.report import write_report
+
+    page = write_report(small_graph, tmp_path / "r.html").read_text(encoding="utf-8")
+    table = page[page.index('id="findings-table"'):]
+    table = table[:table.index("</table>")]
+    rows = findings(small_graph)
+    assert rows and len(re.findall(r"<tr>", table)) == len(rows) + 1  # header row + one per finding
+    assert f'data-rows="{len(rows)}"' in table

@@ -120,6 +120,26 @@ def _top_table(rows: list[Row]) -> str:
             f"<tbody>{body}</tbody></table>")
 
 
+def _findings_table(G: nx.MultiDiGraph) -> str:
+    """Claims grouped by method, baseline, hardware, metric and unit, with how many papers back each."""
+    from ..queries import findings
+
+    rows = findings(G)
+    body = "".join(
+        f'<tr><td>{escape(r["method"])}</td><td>{escape(r["baseline"])}</td><td>{escape(r["hardware"])}</td>'
+        f'<td>{escape(r["metric"])}</td><td>{escape(r["unit"])}</td><td class="num">{r["papers"]}</td>'
+        f'<td class="num">{r["claims"]}</td><td class="num" data-sort="{r["min"]!r}">{r["min"]:g}</td>'
+        f'<td class="num" data-sort="{r["median"]!r}">{r["median"]:g}</td>'
+        f'<td class="num" data-sort="{r["max"]!r}">{r["max"]:g}</td></tr>' for r in rows)
+    cols = "".join(f'<th{_NUMBER if n else ""} aria-sort="none"><button type="button">{t}</button></th>'
+                   for t, n in (("method", 0), ("baseline", 0), ("hardware", 0), ("metric", 0), ("unit", 0),
+                                ("papers", 1), ("claims", 1), ("min", 1), ("median", 1), ("max", 1)))
+    return (f'<section id="findings"><h2>Findings</h2><p>Claims with the same method, baseline, hardware, metric '
+            f'and unit, with the number of papers behind them.</p><div class="table-wrap">'
+            f'<table id="findings-table" class="sortable" data-rows="{len(rows)}"><thead><tr>{cols}</tr></thead>'
+            f"<tbody>{body}</tbody></table></div></section>")
+
+
 def _explorer(data: dict[str, Any]) -> str:
     counts = [0] * len(EXPLORER_LABELS)
     for n in data["nodes"]:
@@ -164,7 +184,7 @@ def render_report(G: nx.MultiDiGraph, *, max_nodes: int = 2000, title: str | Non
     nav = "".join(f'<a href="#{i}">{t}</a>' for i, t in (
         ("summary", "summary"), ("speedups", "speedups"), ("top-methods", "top methods"),
         ("timeline", "over time"), ("heatmap", "models × datasets"), ("claims", "claims table"),
-        ("explorer", "explorer")))
+        ("findings", "findings"), ("explorer", "explorer")))
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="icon" href="data:,"><title>{escape(title)}</title><style>{_asset("report.css")}</style></head>
@@ -178,6 +198,7 @@ def render_report(G: nx.MultiDiGraph, *, max_nodes: int = 2000, title: str | Non
 <section id="timeline"><h2>Hardware over time</h2>{figures["hardware-over-time"]}</section>
 <section id="heatmap"><h2>Model families × datasets</h2>{figures["families-by-dataset"]}</section>
 {_claims_table(tables.claims)}
+{_findings_table(G)}
 {_explorer(explorer_data(G, tables.claims, max_nodes=max_nodes))}
 </main><footer>Hover a chart mark for its evidence. Node ids follow kgbuild's graph contract
 (<code>kind:slug</code>).</footer>
