@@ -1,27 +1,47 @@
-"""The main job: read → extract → resolve → graph, then write the graph to every chosen sink under one folder."""
+"""The main job: read → extract → resolve → graph, then write the graph to every chosen sink under one folder.
+
+The job is incremental and resumable: extractions stream into JSONL shards committed one by one to
+``state.json`` (see `kgbuild.state`), only new or changed papers are extracted, and the graph is rebuilt from every
+current extraction, so a re-run, or a run started again after a crash, builds the graph a full build would.
+Large outputs (N-Triples, merges) are streamed into shards listed in ``manifest.json`` with counts and sha256.
+"""
 from __future__ import annotations
 
 import json
 import time
+import warnings
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from .errors import KgbuildError
-from .models import Extraction
+from .errors import KgbuildError, SinkError
+from .models import Extraction, Paper
+from .shards import ShardRecord, ShardWriter, output_error, sha256_file, write_atomic, write_manifest, write_shards
+from .state import EXTRACTIONS_DIR, STATE_FILE, ExtractionStore, content_hash
 
-__all__ = ["DEFAULT_SINKS", "ALL_SINKS", "BuildSummary", "run_build", "parse_sinks"]
+__all__ = ["DEFAULT_SINKS", "ALL_SINKS", "DEFAULT_SHARD_SIZE", "DEFAULT_SHARD_ROWS", "WHOLE_RDF_MAX_TRIPLES",
+           "BuildSummary", "run_build", "parse_sinks"]
 
 #: Written by default: every embedded target, no server needed.
 DEFAULT_SINKS = ("rdf", "sparql-store", "cypher-store", "gexf", "graphml", "csv", "report")
 ALL_SINKS = DEFAULT_SINKS + ("neo4j",)
+#: Papers per extraction shard: each shard is one commit of the build state.
+DEFAULT_SHARD_SIZE = 5_000
+#: Lines per N-Triples shard and rows per CSV file.
+DEFAULT_SHARD_ROWS = 1_000_000
+#: Turtle and JSON-LD are serialized through an in-memory rdflib graph (~10,000 triples/s, 1 KB a triple), so past
+#: this many triples only the N-Triples shards are written, with a note.
+WHOLE_RDF_MAX_TRIPLES = 300_000
 
 
 @dataclass
 class BuildSummary:
     papers: int = 0
     skipped: int = 0
+    extracted: int = 0
+    reused: int = 0
     entities: dict[str, int] = field(default_factory=dict)
     claims: int = 0
     nodes: int = 0
@@ -29,12 +49,15 @@ class BuildSummary:
     triples: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
     outputs: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         ents = ", ".join(f"{k} {v}" for k, v in sorted(self.entities.items()))
-        out = [f"papers {self.papers} (skipped {self.skipped}); entities: {ents}; speedup claims {self.claims}",
+        out = [f"papers {self.papers} (skipped {self.skipped}; extracted {self.extracted}, reused {self.reused}); "
+               f"entities: {ents}; speedup claims {self.claims}",
                f"graph: {self.nodes} nodes, {self.edges} edges, {self.triples} RDF triples"]
         out += [f"  {name:13s} {self.seconds.get(name, 0):7.2f}s  {path}" for name, path in self.outputs.items()]
+        out += [f"  note: {note}" for note in self.notes]
         out.append(f"total {sum(self.seconds.values()):.2f}s")
         return out
 
@@ -50,71 +73,226 @@ def parse_sinks(text: str | None, neo4j_uri: str | None = None) -> tuple[str, ..
     return names
 
 
-def _tee_extractions(extractions: Iterable[Extraction], path: Path, summary: BuildSummary) -> Iterator[Extraction]:
-    """Write each extraction as it passes, so the per-paper output streams while the graph is built."""
-    with path.open("w", encoding="utf-8") as fh:
-        for ex in extractions:
-            fh.write(ex.model_dump_json(exclude_none=True) + "\n")
-            summary.papers += 1
-            summary.claims += len(ex.speedups)
-            for e in ex.entities:
-                summary.entities[e.type] = summary.entities.get(e.type, 0) + 1
-            yield ex
+@contextmanager
+def _exclusive(out: Path) -> Iterator[None]:
+    """Hold an advisory lock on the folder so two builds never interleave commits; the OS drops it on a crash."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no advisory locks, run one build per folder
+        yield
+        return
+    try:
+        handle: IO[str] = open(out / ".kgbuild.lock", "w")
+    except OSError as e:
+        raise output_error(out, e, "the lock file") from e
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise KgbuildError(f"{out}: another kgbuild build is writing this folder — wait for it to finish "
+                               "or choose another --out") from None
+        yield
+
+
+def _prepare(out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise SinkError(f"{out}: cannot create the output folder ({e.strerror or e}) — choose a writable --out "
+                        "path") from e
+    if not out.is_dir():
+        raise SinkError(f"{out}: is not a folder — choose another --out path")
+
+
+def _to_extract(papers: Iterable[Paper], store: ExtractionStore, current: set[str], pending: dict[str, str],
+                summary: BuildSummary) -> Iterator[Paper]:
+    """The papers whose content the state has not extracted yet; every id read goes into ``current``."""
+    for paper in papers:
+        current.add(paper.id)
+        digest = content_hash(paper)
+        if store.is_current(paper.id, digest):
+            summary.reused += 1
+            continue
+        pending[paper.id] = digest
+        yield paper
+
+
+def _listed(store: ExtractionStore, ids: set[str], listing: ShardWriter) -> Iterator[Extraction]:
+    """The current extraction of each paper, each line also written to ``extractions.jsonl`` as it passes."""
+    for _, line in store.live_lines(ids):
+        text = line.decode("utf-8").rstrip("\n")
+        try:
+            listing.write(text)
+        except OSError as e:
+            raise output_error(listing.folder, e, "extractions") from e
+        yield Extraction.model_validate_json(text)
+
+
+def _counted(extractions: Iterable[Extraction], summary: BuildSummary) -> Iterator[Extraction]:
+    for ex in extractions:
+        summary.papers += 1
+        summary.claims += len(ex.speedups)
+        for e in ex.entities:
+            summary.entities[e.type] = summary.entities.get(e.type, 0) + 1
+        yield ex
 
 
 def run_build(paths: Iterable[str | Path], out: str | Path, *, sinks: Iterable[str] = DEFAULT_SINKS,
-              format: str | None = None, on_error: str = "fail", workers: int = 1,
-              neo4j: dict[str, Any] | None = None,
+              format: str | None = None, on_error: str = "fail", workers: int = 1, engine: str = "local",
+              scheduler: str | None = None, shard_size: int = DEFAULT_SHARD_SIZE,
+              shard_rows: int = DEFAULT_SHARD_ROWS, full: bool = False,
+              whole_rdf_max_triples: int = WHOLE_RDF_MAX_TRIPLES, neo4j: dict[str, Any] | None = None,
               progress: Callable[[Iterable[Extraction]], Iterable[Extraction]] = lambda it: it) -> BuildSummary:
-    """Build the graph of `paths` and write it to `out/` in each sink; returns the closing summary."""
-    from .extract import extract
+    """Build the graph of ``paths`` and write it to ``out/`` in each sink; returns the closing summary.
+
+    Parameters
+    ----------
+    engine, workers, scheduler
+        Where extraction runs (see `kgbuild.engines.extract_with`).
+    shard_size
+        Papers per extraction shard, the unit of commit: a crash loses at most the shard being written.
+    shard_rows
+        Lines per N-Triples shard and rows per CSV file.
+    full
+        Forget the state and extract every paper again.
+    whole_rdf_max_triples
+        Largest graph, in triples, also written as ``graph.ttl`` and ``graph.jsonld`` (0: N-Triples only).
+
+    Examples
+    --------
+    >>> import json, tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     src = Path(tmp) / "papers.jsonl"
+    ...     _ = src.write_text(json.dumps({"id": "p1", "title": "Faster decoding on MI250X",
+    ...                                    "abstract": "We run Llama 2 7B on AMD MI250X GPUs."}) + "\\n")
+    ...     first = run_build([src], Path(tmp) / "out", sinks=["rdf"])
+    ...     again = run_build([src], Path(tmp) / "out", sinks=["rdf"])
+    >>> (first.extracted, first.reused), (again.extracted, again.reused), first.triples == again.triples
+    ((1, 0), (0, 1), True)
+    """
+    from .engines import extract_with
     from .graph import KnowledgeGraph
+    from .merge_log import merge_log_lines
     from .readers import ReadReport, read_papers
-    from .sinks import write
 
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    _prepare(out)
+    sinks = tuple(sinks)
     summary, report = BuildSummary(), ReadReport()
-    t0 = time.perf_counter()
-    papers = read_papers(list(paths), format=format, on_error=on_error, report=report)
-    stream = _tee_extractions(progress(extract(papers, workers=workers)), out / "extractions.jsonl", summary)
-    kg = KnowledgeGraph.from_extractions(stream)
-    G = kg.graph
-    summary.skipped = report.skipped
-    summary.nodes, summary.edges = G.number_of_nodes(), G.number_of_edges()
-    summary.seconds["extract+graph"] = time.perf_counter() - t0
-    summary.outputs["extract+graph"] = str(out / "extractions.jsonl")
-    with (out / "merges.jsonl").open("w", encoding="utf-8") as fh:
-        for rec in sorted((m.as_dict() for m in kg.merges), key=lambda d: json.dumps(d, sort_keys=True)):
-            fh.write(json.dumps(rec, sort_keys=True) + "\n")
-    targets = {"rdf": out / "graph.ttl", "sparql-store": out / "sparql-store", "cypher-store": out / "cypher-store",
+    with _exclusive(out):
+        t0 = time.perf_counter()
+        store = ExtractionStore(out, fresh=full)
+        store.remove_uncommitted()
+        current: set[str] = set()
+        pending: dict[str, str] = {}
+        papers = read_papers(list(paths), format=format, on_error=on_error, report=report)
+        todo = _to_extract(papers, store, current, pending, summary)
+        with store.writer(shard_size) as shards:
+            for ex in progress(extract_with(todo, engine, workers=workers, scheduler=scheduler)):
+                shards.add(ex, pending.pop(ex.id))
+                summary.extracted += 1
+        try:
+            store.compact(shard_size, current)
+        except OSError as e:
+            raise output_error(out, e, "compacted extractions") from e
+        summary.skipped = report.skipped
+        summary.seconds["extract"] = time.perf_counter() - t0
+        summary.outputs["extract"] = str(out / STATE_FILE)
+
+        t0 = time.perf_counter()
+        listing = _guarded(out, "extractions", lambda: ShardWriter(out, "extractions", ".jsonl", shard_rows, root=out))
+        try:
+            kg = KnowledgeGraph.from_extractions(_counted(_listed(store, current, listing), summary))
+            outputs: dict[str, list[ShardRecord]] = {"extractions": _guarded(out, "extractions", listing.close)}
+        except BaseException:
+            listing.abort()
+            raise
+        G = kg.graph
+        summary.nodes, summary.edges = G.number_of_nodes(), G.number_of_edges()
+        merges = merge_log_lines(kg)
+        outputs["merges"] = _guarded(out / "merges.jsonl", "the merge log",
+                                     lambda: write_shards(merges, out, "merges", ".jsonl", shard_rows, root=out))
+        del merges
+        summary.seconds["graph"] = time.perf_counter() - t0
+        summary.outputs["graph"] = str(out / outputs["extractions"][0].file)
+        stores = _write_sinks(G, out, sinks, summary, outputs, shard_rows, whole_rdf_max_triples, neo4j)
+        write_manifest(out, outputs, keep=(EXTRACTIONS_DIR,), papers=summary.papers, nodes=summary.nodes,
+                       edges=summary.edges, triples=summary.triples, stores=stores, state=STATE_FILE)
+        write_atomic(out / "summary.json", json.dumps(summary.__dict__, indent=2, sort_keys=True) + "\n")
+    return summary
+
+
+def _guarded(path: Path, what: str, write: Callable[[], Any]) -> Any:
+    try:
+        return write()
+    except OSError as e:
+        raise output_error(path, e, what) from e
+
+
+def _file_records(out: Path, paths: Iterable[Path], records: int | None = None) -> list[ShardRecord]:
+    result = []
+    for path in paths:
+        size, sha = sha256_file(path)
+        result.append(ShardRecord(path.relative_to(out).as_posix(), records, size, sha))
+    return result
+
+
+def _write_sinks(G: Any, out: Path, sinks: tuple[str, ...], summary: BuildSummary,
+                 outputs: dict[str, list[ShardRecord]], shard_rows: int, whole_rdf_max_triples: int,
+                 neo4j: dict[str, Any] | None) -> dict[str, str]:
+    """Write each sink, recording files in ``outputs``; returns the store folders (not hashed: databases)."""
+    from .sinks import write
+
+    stores: dict[str, str] = {}
+    targets = {"sparql-store": out / "sparql-store", "cypher-store": out / "cypher-store",
                "gexf": out / "graph.gexf", "graphml": out / "graph.graphml", "csv": out / "neo4j-import",
                "report": out / "report.html"}
     for name in sinks:
         t = time.perf_counter()
-        if name == "neo4j":
-            write(G, None, "neo4j", **(neo4j or {}))
-            summary.outputs[name] = str((neo4j or {}).get("uri") or "NEO4J_URI")
-        elif name == "report":
-            from .report import write_report
+        target = targets.get(name, out)
+        try:
+            if name == "neo4j":
+                options = dict(neo4j or {})
+                write(G, None, "neo4j", **options)
+                summary.outputs[name] = str(options.get("uri") or "NEO4J_URI")
+            elif name == "rdf":
+                summary.outputs[name] = _write_rdf(G, out, summary, outputs, shard_rows, whole_rdf_max_triples)
+            elif name == "report":
+                from .report import write_report
 
-            write_report(G, targets[name])
-            summary.outputs[name] = str(targets[name])
-        else:
-            options = {"overwrite": True} if name in ("sparql-store", "cypher-store") else {}
-            if name == "rdf":
-                options = {"formats": ("ttl", "nt", "jsonld")}
-            write(G, targets[name], name, **options)
-            summary.outputs[name] = str(targets[name])
-            if name == "rdf":
-                summary.triples = _count_lines(out / "graph.nt")
+                write_report(G, target)
+                outputs[name] = _file_records(out, [target])
+                summary.outputs[name] = str(target)
+            elif name == "csv":
+                export = write(G, target, "csv")
+                outputs[name] = _file_records(out, export.files)
+                summary.outputs[name] = str(target)
+            else:
+                options = {"overwrite": True} if name in ("sparql-store", "cypher-store") else {}
+                write(G, target, name, **options)
+                if name in ("sparql-store", "cypher-store"):
+                    stores[name] = target.name
+                else:
+                    outputs[name] = _file_records(out, [target])
+                summary.outputs[name] = str(target)
+        except OSError as e:
+            raise output_error(target, e, f"the {name} output") from e
         summary.seconds[name] = time.perf_counter() - t
-    (out / "summary.json").write_text(json.dumps(summary.__dict__, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    return summary
+    return stores
 
 
-def _count_lines(path: Path) -> int:
-    if not path.exists():
-        return 0
-    with path.open("rb") as fh:
-        return sum(1 for _ in fh)
+def _write_rdf(G: Any, out: Path, summary: BuildSummary, outputs: dict[str, list[ShardRecord]],
+               shard_rows: int, max_triples: int) -> str:
+    """N-Triples streamed into shards; Turtle and JSON-LD whole, while the graph is small enough to hold as RDF."""
+    from .sinks.rdf import generate_ntriples, write_rdf
+
+    outputs["ntriples"] = write_shards(generate_ntriples(G), out, "graph", ".nt", shard_rows, root=out)
+    summary.triples = sum(r.records for r in outputs["ntriples"])
+    if summary.triples <= max_triples:
+        outputs["rdf"] = _file_records(out, write_rdf(G, out / "graph.ttl", formats=("ttl", "jsonld")))
+    elif max_triples:
+        note = (f"graph.ttl and graph.jsonld not written: {summary.triples:,} triples is over {max_triples:,} "
+                "(they are serialized in memory, slowly); the N-Triples shards hold the same graph")
+        warnings.warn(note, stacklevel=3)
+        summary.notes.append(note)
+    return str(out / outputs["ntriples"][0].file)

@@ -15,6 +15,8 @@ ErrorHandler = Callable[[ReaderError], None]
 
 _ISO_DATE = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2})?)?")
 _CATEGORY_SPLIT = re.compile(r"[,;\s]+")
+# JSON can spell a lone UTF-16 surrogate ("\ud800"); no UTF-8 writer (spaCy, RDF, files) accepts one.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def reader_error(
@@ -39,12 +41,13 @@ def report_or_raise(error: ReaderError, handle_error: ErrorHandler | None) -> No
 
 
 def clean_text(text: str) -> str:
-    """Collapse every run of whitespace (LaTeX line breaks, tabs, NBSP) to one space and strip the ends.
+    """Collapse every run of whitespace (LaTeX line breaks, tabs, NBSP) to one space and strip the ends; a lone
+    surrogate becomes U+FFFD, as undecodable bytes do.
 
-    >>> clean_text("  Sparse\\n   attention\\tfor\\u00a0LLMs ")
-    'Sparse attention for LLMs'
+    >>> clean_text("  Sparse\\n   attention\\tfor\\u00a0LLMs \\ud800")
+    'Sparse attention for LLMs \\ufffd'
     """
-    return " ".join(text.split())
+    return " ".join(_LONE_SURROGATE.sub("\ufffd", text).split())
 
 
 def iso_date(value: str) -> str | None:
@@ -71,7 +74,7 @@ def _categories(value: Any, source: str, line: int | None, prefix: str) -> list[
     if value is None:
         return []
     if isinstance(value, str):
-        return [c for c in _CATEGORY_SPLIT.split(value) if c]
+        return [c for c in _CATEGORY_SPLIT.split(clean_text(value)) if c]
     if isinstance(value, list) and all(isinstance(c, str) for c in value):
         return [clean_text(c) for c in value if c.strip()]
     raise reader_error(source, line, "'categories' is not a list of strings", f"got {type(value).__name__}",
@@ -82,7 +85,7 @@ def paper_from_record(record: Mapping[str, Any], source: str, line: int | None, 
     """Validate `record` (keys title, abstract; optional id, date, categories) into a `Paper`.
 
     `prefix` (e.g. "record 3: ") goes in front of the problem for formats where a line alone is ambiguous.
-    Text is whitespace-collapsed; a missing id becomes `paper_id_for_title(title)`.
+    Text is whitespace-collapsed; a missing or blank id becomes `paper_id_for_title(title)`.
 
     >>> paper_from_record({"title": "A  Title", "abstract": "Text."}, "x.jsonl", 1).id == paper_id_for_title("A Title")
     True
@@ -94,10 +97,10 @@ def paper_from_record(record: Mapping[str, Any], source: str, line: int | None, 
     title = _text_field(record, "title", source, line, prefix)
     abstract = _text_field(record, "abstract", source, line, prefix)
     raw_id = record.get("id")
-    if raw_id is None or raw_id == "":
+    if raw_id is None or (isinstance(raw_id, str) and not raw_id.strip()):
         paper_id = paper_id_for_title(title)
     elif isinstance(raw_id, (str, int)) and not isinstance(raw_id, bool):
-        paper_id = str(raw_id).strip()
+        paper_id = _LONE_SURROGATE.sub("\ufffd", str(raw_id)).strip()
     else:
         raise reader_error(source, line, "'id' is not a string", f"got {type(raw_id).__name__}",
                            "write the id as text, or leave it out", prefix=prefix)

@@ -7,6 +7,7 @@ edge types it folds. List attributes are joined with "; ".
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -39,8 +40,13 @@ _RENAMED = {"start": "span_start", "end": "span_end", "id": "node_id", "pid": "p
 _EDGE_SEP = "|"
 
 
+# characters XML 1.0 cannot hold, even escaped: a NUL or an escape sequence in a title would make the file unreadable
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
 def _flat(value: Any) -> str | int | float | bool:
-    return "; ".join(value) if isinstance(value, list) else value
+    value = "; ".join(value) if isinstance(value, list) else value
+    return _NOT_XML.sub("\ufffd", value) if isinstance(value, str) else value
 
 
 def gephi_graph(G: Any) -> nx.DiGraph:
@@ -59,7 +65,7 @@ def gephi_graph(G: Any) -> nx.DiGraph:
     for node, label, props in node_rows(G):
         r, g, b = COLOURS.get(label, _OTHER)
         attrs: dict[str, Any] = {_RENAMED.get(k, k): _flat(v) for k, v in props.items() if k not in ("name", "papers")}
-        attrs.update(type=label, label=str(props.get("name", node)), vendor=str(props.get("vendor", "")),
+        attrs.update(type=label, label=_flat(str(props.get("name", node))), vendor=_flat(str(props.get("vendor", ""))),
                      proposed=bool(props.get("proposed", False)), paper_count=int(props.get("papers", 0)),
                      viz={"color": {"r": r, "g": g, "b": b, "a": 1.0}})
         H.add_node(node, **attrs)

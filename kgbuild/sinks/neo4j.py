@@ -22,7 +22,7 @@ import re
 import time
 import warnings
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple
 
 import networkx as nx
@@ -64,12 +64,14 @@ class Batch(NamedTuple):
 
 
 class Neo4jLoad(NamedTuple):
-    """What ``write_neo4j`` sent: node and edge rows of the graph, statements run and wall-clock seconds."""
+    """What ``write_neo4j`` sent: node and edge rows of the graph, statements run, wall-clock seconds, and how
+    often the connection was lost and opened again."""
 
     nodes: int
     edges: int
     statements: int
     seconds: float
+    reconnects: int = 0
 
 
 def _label(label: Any, node: str) -> str:
@@ -322,10 +324,19 @@ def _run_batch(tx: Any, query: str, rows: list[dict[str, Any]]) -> None:
     tx.run(query, rows=rows).consume()
 
 
+def _still_loaded(session: Any, G: nx.MultiDiGraph, escape: bool) -> bool:
+    """After a reconnect: does the server still hold the first node loaded? A server restarted without
+    persistence (FalkorDB by default) comes back empty, and the load must start over."""
+    label, node = min(((label, node) for node, label, _ in node_rows(G)), key=lambda pair: pair[0])
+    query = f"MATCH (n:{_label(label, node)} {{id: $id}}) RETURN count(n) AS c"
+    return session.run(query, id=paste_safe(node) if escape else node).single()["c"] > 0
+
+
 def write_neo4j(G: nx.MultiDiGraph, uri: str | None = None, user: str | None = None, password: str | None = None,
                 database: str | None = None, *, driver: Any = None, batch_rows: int = DEFAULT_BATCH_ROWS,
                 batch_bytes: int = DEFAULT_BATCH_BYTES, escape_strings: bool | None = None,
-                create_schema: bool = True) -> Neo4jLoad:
+                create_schema: bool = True, retries: int = 5, retry_wait: float = 1.0,
+                driver_factory: Callable[[], Any] | None = None) -> Neo4jLoad:
     """MERGE ``G`` into a Neo4j (or FalkorDB) database; loading twice leaves the same nodes and relationships.
 
     Parameters
@@ -343,6 +354,14 @@ def write_neo4j(G: nx.MultiDiGraph, uri: str | None = None, user: str | None = N
         query (FalkorDB), which also lowers ``batch_bytes`` to ``PASTING_SERVER_MAX_BYTES`` with a warning.
     create_schema
         Create a uniqueness constraint on ``id`` per label first, or an index where the server has no constraints.
+    retries, retry_wait
+        When a connection that worked is lost (the server stopped or restarted), wait ``retry_wait`` seconds,
+        doubling each time (1 + 2 + … + 16 s by default, for a server restart), open a new driver and resume at the
+        first batch not known to be committed, up to ``retries`` times in all. Batches are MERGEs, so one sent
+        twice changes nothing; a server that came back empty is loaded again from the start.
+    driver_factory
+        Makes the driver for each (re)connection, for settings of your own; by default a driver for ``uri``. A
+        given ``driver`` is used first and never closed; drivers the factory makes are closed.
 
     Each batch runs in ``session.execute_write``, which retries transient errors with backoff. Errors from the
     driver are raised as ``SinkError`` naming the server and the statement.
@@ -353,42 +372,74 @@ def write_neo4j(G: nx.MultiDiGraph, uri: str | None = None, user: str | None = N
     Neo4jLoad(nodes=65, edges=130, statements=26, seconds=0.4)
     """
     import neo4j
-    from neo4j.exceptions import DriverError, Neo4jError
+    from neo4j.exceptions import DriverError, Neo4jError, ServiceUnavailable, SessionExpired
 
     start = time.perf_counter()
     uri = uri or os.environ.get("NEO4J_URI") or "bolt://localhost:7687"
     database = database or os.environ.get("NEO4J_DATABASE") or None
-    own = driver is None
-    if own:
+    if driver_factory is None and driver is None:
         user = user or os.environ.get("NEO4J_USER")
         password = password or os.environ.get("NEO4J_PASSWORD")
         auth = (user or "neo4j", password or "") if (user or password) else None
-        driver = neo4j.GraphDatabase.driver(uri, auth=auth)
+        driver_factory = lambda: neo4j.GraphDatabase.driver(uri, auth=auth)  # noqa: E731
+    own = driver is None
     target = f"{uri}" + (f" (database {database})" if database else "")
     nodes = G.number_of_nodes()
     edges = G.number_of_edges()
-    statements = 0
+    statements = 0  # batches committed, in the order generate_neo4j yields them
+    reconnects = 0
+    connected = False  # a server never reached is a wrong address or a server down: no retry
+    schema_done = False
     batch: Batch | None = None
     try:
-        with driver.session(database=database) as session:
-            if escape_strings is None:
-                escape_strings = _pastes_parameters(session)
-            if escape_strings and batch_bytes > PASTING_SERVER_MAX_BYTES:
-                warnings.warn(f"Neo4j sink: {target} pastes parameters into queries (FalkorDB does) and crashes on "
-                              f"large ones; batch_bytes lowered from {batch_bytes} to {PASTING_SERVER_MAX_BYTES}",
-                              stacklevel=2)
-                batch_bytes = PASTING_SERVER_MAX_BYTES
-            if create_schema:
-                _create_schema(session, {label for _, label in G.nodes(data="label")})
-            for batch in generate_neo4j(G, batch_rows, batch_bytes, escape_strings):
-                session.execute_write(_run_batch, batch.query, batch.rows)
-                statements += 1
+        while True:
+            try:
+                if driver is None:
+                    driver = driver_factory()
+                with driver.session(database=database) as session:
+                    if escape_strings is None:
+                        escape_strings = _pastes_parameters(session)
+                    else:
+                        session.run("RETURN 1").consume()
+                    connected = True
+                    if escape_strings and batch_bytes > PASTING_SERVER_MAX_BYTES:
+                        warnings.warn(f"Neo4j sink: {target} pastes parameters into queries (FalkorDB does) and "
+                                      f"crashes on large ones; batch_bytes lowered from {batch_bytes} to "
+                                      f"{PASTING_SERVER_MAX_BYTES}", stacklevel=2)
+                        batch_bytes = PASTING_SERVER_MAX_BYTES
+                    if statements and not _still_loaded(session, G, escape_strings):
+                        statements, schema_done = 0, False
+                    if create_schema and not schema_done:
+                        _create_schema(session, {label for _, label in G.nodes(data="label")})
+                        schema_done = True
+                    for i, batch in enumerate(generate_neo4j(G, batch_rows, batch_bytes, escape_strings)):
+                        if i >= statements:
+                            session.execute_write(_run_batch, batch.query, batch.rows)
+                            statements += 1
+                break
+            except (ServiceUnavailable, SessionExpired, ConnectionError):  # the connection, not a statement
+                if reconnects >= retries or not connected:
+                    raise
+                reconnects += 1
+                time.sleep(retry_wait * 2 ** (reconnects - 1))
+                if driver_factory is not None:  # else only a driver was given: its pool opens a new connection
+                    if own:
+                        _close_quietly(driver)
+                    driver, own = None, True
     except (Neo4jError, DriverError, OSError) as e:
         during = f" while running {batch.query!r} ({len(batch.rows)} rows)" if batch is not None else ""
-        raise SinkError(f"{target}: loading failed after {statements} statements{during}: {e} — check that the "
-                        "server is up and the credentials (NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD) are right; "
-                        "for FalkorDB keep batch_bytes under 3000") from e
+        again = f", {reconnects} reconnects" if reconnects else ""
+        raise SinkError(f"{target}: loading failed after {statements} statements{again}{during}: {e} — check that "
+                        "the server is up and the credentials (NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD) are right; "
+                        "for FalkorDB keep batch_bytes under 3000; loading again is safe (MERGE)") from e
     finally:
-        if own:
-            driver.close()
-    return Neo4jLoad(nodes, edges, statements, time.perf_counter() - start)
+        if own and driver is not None:
+            _close_quietly(driver)
+    return Neo4jLoad(nodes, edges, statements, time.perf_counter() - start, reconnects)
+
+
+def _close_quietly(driver: Any) -> None:
+    try:
+        driver.close()
+    except Exception:  # noqa: BLE001 - a driver of a dead server may fail to close; the load goes on
+        pass

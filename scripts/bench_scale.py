@@ -1,0 +1,210 @@
+#!/usr/bin/env python3
+"""Scale benchmark: abstracts/s and peak RSS at 10k, 100k (and on request 1M) synthetic abstracts, worker speed-up,
+and triples/s into the SPARQL store, the embedded Cypher store and a Bolt server (FalkorDB).
+
+Corpora come from scripts/make_corpus.py (kept in --work, reused). Every measurement runs in a fresh process, so
+its peak RSS (resource.getrusage ru_maxrss) is its own. Per size, two runs share one output folder:
+
+* extract   read → extract → JSONL shards, committed to state.json: the streaming stage, whose memory should not
+            grow with the corpus;
+* graph     `kgbuild build` again on the same folder: every paper is reused from the state, so this is the
+            graph (resolution + networkx, in memory by nature) and the N-Triples shards.
+
+    python scripts/bench_scale.py                          # 10k and 100k, workers 1 and 2 at 10k, loads at 10k
+    python scripts/bench_scale.py --sizes 1000000          # 1M: ~1.5 GB corpus, ~20 min of extraction per worker
+    python scripts/bench_scale.py --sizes 10000 --no-loads
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+SCRIPTS = Path(__file__).resolve().parent
+
+
+def corpus(work: Path, size: int, seed: int) -> Path:
+    """The synthetic corpus of ``size`` abstracts, written once into ``work``."""
+    path = work / f"corpus-{size}-s{seed}.jsonl"
+    if not path.exists():
+        sys.path.insert(0, str(SCRIPTS))
+        from make_corpus import write_corpus
+
+        tmp = path.with_suffix(".tmp")
+        with tmp.open("w", encoding="utf-8") as fh:
+            write_corpus(size, fh, seed=seed)
+        tmp.replace(path)
+    return path
+
+
+def _peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+# ---- what a child process measures ------------------------------------------------------------------------------
+
+def child_extract(src: Path, out: Path, workers: int, engine: str) -> dict[str, Any]:
+    from kgbuild.engines import extract_with
+    from kgbuild.readers import read_papers
+    from kgbuild.state import ExtractionStore, content_hash
+
+    from kgbuild.extract.pipeline import load_pipeline
+
+    load_pipeline()  # spaCy's start-up is not throughput; forked workers inherit the loaded pipeline
+    store = ExtractionStore(out, fresh=True)
+    t0 = time.perf_counter()
+    digests: dict[str, str] = {}
+
+    def papers():
+        for paper in read_papers([src], on_error="skip"):
+            digests[paper.id] = content_hash(paper)
+            yield paper
+
+    n = 0
+    with store.writer(5_000) as shards:
+        for ex in extract_with(papers(), engine, workers=workers):
+            shards.add(ex, digests.pop(ex.id))
+            n += 1
+    seconds = time.perf_counter() - t0
+    return {"stage": f"extract ({engine}, {workers} worker{'s' if workers > 1 else ''})", "abstracts": n,
+            "seconds": seconds, "per_s": n / seconds, "peak_rss_mib": _peak_rss_mib()}
+
+
+def child_graph(src: Path, out: Path) -> dict[str, Any]:
+    from kgbuild.job import run_build
+
+    t0 = time.perf_counter()
+    summary = run_build([src], out, sinks=["rdf"], whole_rdf_max_triples=0, on_error="skip")
+    seconds = time.perf_counter() - t0
+    assert summary.extracted == 0, "the extract stage left every paper in the state"
+    return {"stage": "graph + N-Triples", "abstracts": summary.papers, "seconds": seconds,
+            "per_s": summary.papers / seconds, "peak_rss_mib": _peak_rss_mib(), "triples": summary.triples,
+            "nodes": summary.nodes, "edges": summary.edges,
+            "detail": {k: round(v, 1) for k, v in summary.seconds.items()}}
+
+
+def child_loads(out: Path) -> list[dict[str, Any]]:
+    sys.path.insert(0, str(SCRIPTS))
+    from bench_load import measure_sinks
+
+    from kgbuild.graph import build_graph
+    from kgbuild.state import ExtractionStore
+
+    G = build_graph(ExtractionStore(out).extractions())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return measure_sinks(G, G, ["sparql-store", "cypher-store", "neo4j-bolt", "falkordb-native"],
+                             out / "load-scratch")
+
+
+def run_child(*args: str) -> Any:
+    cmd = [sys.executable, __file__, "--child", *args]
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    result = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True, env=env)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+# ---- the driver -------------------------------------------------------------------------------------------------
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000], help="corpus sizes (default 10k 100k)")
+    ap.add_argument("--workers", type=int, nargs="+", default=[2],
+                    help="worker counts compared with 1 at the smallest size (default 2)")
+    ap.add_argument("--dask", action="store_true", help="also extract the smallest size on a Dask LocalCluster")
+    ap.add_argument("--load-size", type=int, default=None, help="graph size for the store loads (default: smallest)")
+    ap.add_argument("--no-loads", action="store_true", help="skip the store and Bolt loads")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--work", type=Path, default=Path("/tmp/kgbuild-bench-scale"),
+                    help="where corpora and outputs go (default /tmp/kgbuild-bench-scale)")
+    ap.add_argument("--keep", action="store_true", help="keep the output folders")
+    ap.add_argument("--json", type=Path, default=None, help="also write every row as JSON here")
+    ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.child:
+        mode, *rest = args.child
+        if mode == "extract":
+            result = child_extract(Path(rest[0]), Path(rest[1]), int(rest[2]), rest[3])
+        elif mode == "graph":
+            result = child_graph(Path(rest[0]), Path(rest[1]))
+        else:
+            result = child_loads(Path(rest[0]))
+        print(json.dumps(result))
+        return 0
+
+    args.work.mkdir(parents=True, exist_ok=True)
+    rows: list[dict[str, Any]] = []
+    smallest = min(args.sizes)
+    for size in sorted(args.sizes):
+        src = corpus(args.work, size, args.seed)
+        out = args.work / f"out-{size}"
+        shutil.rmtree(out, ignore_errors=True)
+        print(f"{size} abstracts: extracting …", file=sys.stderr, flush=True)
+        rows.append(run_child("extract", str(src), str(out), "1", "local"))
+        print(f"{size} abstracts: graph + N-Triples …", file=sys.stderr, flush=True)
+        rows.append(run_child("graph", str(src), str(out)))
+        if size == smallest:
+            for w in args.workers:
+                scratch = args.work / f"out-{size}-w{w}"
+                rows.append(run_child("extract", str(src), str(scratch), str(w), "local"))
+                shutil.rmtree(scratch, ignore_errors=True)
+            if args.dask:
+                scratch = args.work / f"out-{size}-dask"
+                rows.append(run_child("extract", str(src), str(scratch), str(max(args.workers)), "dask"))
+                shutil.rmtree(scratch, ignore_errors=True)
+    for row in rows:
+        row["size"] = row.get("size") or row["abstracts"]
+    loads: list[dict[str, Any]] = []
+    if not args.no_loads:
+        size = args.load_size or smallest
+        if not (args.work / f"out-{size}" / "state.json").exists():
+            src = corpus(args.work, size, args.seed)
+            run_child("extract", str(src), str(args.work / f"out-{size}"), "1", "local")
+        print(f"loads of the {size}-abstract graph …", file=sys.stderr, flush=True)
+        loads = run_child("loads", str(args.work / f"out-{size}"))
+    if not args.keep:
+        for size in args.sizes:
+            shutil.rmtree(args.work / f"out-{size}", ignore_errors=True)
+
+    print(f"| {'stage':28s} | {'abstracts':>9s} | {'seconds':>8s} | {'abstracts/s':>11s} | {'peak RSS MiB':>12s} |")
+    print(f"|{'-' * 30}|{'-' * 10}:|{'-' * 9}:|{'-' * 12}:|{'-' * 13}:|")
+    base = {}
+    for r in rows:
+        print(f"| {r['stage']:28s} | {r['abstracts']:9d} | {r['seconds']:8.1f} | {r['per_s']:11.0f} | "
+              f"{r['peak_rss_mib']:12.0f} |")
+        if r["stage"].startswith("extract (local, 1 "):
+            base.setdefault(r["abstracts"], r["per_s"])
+    for r in rows:
+        if r["stage"].startswith("extract") and " 1 worker" not in r["stage"] and r["abstracts"] in base:
+            print(f"speed-up of {r['stage']}: {r['per_s'] / base[r['abstracts']]:.2f}x over 1 worker "
+                  f"({os.cpu_count()} CPUs here)")
+    for r in rows:
+        if "triples" in r:
+            print(f"graph of {r['abstracts']}: {r['nodes']} nodes, {r['edges']} edges, {r['triples']} triples; "
+                  f"seconds {r['detail']}")
+    if loads:
+        print()
+        print(f"| {'load':16s} | {'abstracts':>9s} | {'triples':>9s} | {'seconds':>8s} | {'triples/s':>10s} | "
+              f"{'rows/s':>8s} |")
+        print(f"|{'-' * 18}|{'-' * 10}:|{'-' * 10}:|{'-' * 9}:|{'-' * 11}:|{'-' * 9}:|")
+        for r in loads:
+            print(f"| {r['sink']:16s} | {r['abstracts']:9d} | {r['triples']:9d} | {r['seconds']:8.2f} | "
+                  f"{r['triples_per_s']:10d} | {r['rows_per_s']:8d} |")
+    if max(args.sizes) < 1_000_000:
+        print(f"\n1M abstracts: python {Path(__file__).name} --sizes 1000000 --no-loads  "
+              "(corpus ~1.5 GB in --work; extraction alone takes ~20 min per worker)")
+    if args.json:
+        args.json.write_text(json.dumps({"stages": rows, "loads": loads}, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
