@@ -85,6 +85,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
     summary = run_build(inputs, args.out, sinks=parse_sinks(args.to, args.neo4j_uri), format=args.format,
                         on_error=on_error, workers=args.workers, neo4j=neo4j, engine=args.engine,
                         scheduler=args.scheduler, shard_size=args.shard_size, full=args.full,
+                        overrides=args.overrides,
                         progress=lambda it: _progress(it, "build"))
     print("\n".join(summary.lines()), file=sys.stderr)
     return 0
@@ -188,6 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--neo4j-user", default=os.environ.get("NEO4J_USER"))
     p.add_argument("--neo4j-password", default=os.environ.get("NEO4J_PASSWORD"))
     p.add_argument("--neo4j-database", default=os.environ.get("NEO4J_DATABASE"))
+    p.add_argument("--overrides", metavar="TOML", default=None,
+                   help="manual resolution rules: same = [[\"X\", \"Y\"]], different = [[\"A\", \"B\"]]")
     p.set_defaults(func=_cmd_build)
 
     p = sub.add_parser("query", help="ask a built graph in SPARQL or Cypher (embedded stores, no server)")

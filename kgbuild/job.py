@@ -142,6 +142,7 @@ def run_build(paths: Iterable[str | Path], out: str | Path, *, sinks: Iterable[s
               scheduler: str | None = None, shard_size: int = DEFAULT_SHARD_SIZE,
               shard_rows: int = DEFAULT_SHARD_ROWS, full: bool = False,
               whole_rdf_max_triples: int = WHOLE_RDF_MAX_TRIPLES, neo4j: dict[str, Any] | None = None,
+              overrides: str | Path | None = None,
               progress: Callable[[Iterable[Extraction]], Iterable[Extraction]] = lambda it: it) -> BuildSummary:
     """Build the graph of ``paths`` and write it to ``out/`` in each sink; returns the closing summary.
 
@@ -157,6 +158,9 @@ def run_build(paths: Iterable[str | Path], out: str | Path, *, sinks: Iterable[s
         Forget the state and extract every paper again.
     whole_rdf_max_triples
         Largest graph, in triples, also written as ``graph.ttl`` and ``graph.jsonld`` (0: N-Triples only).
+    overrides
+        A TOML file of manual ``same``/``different`` rules (see `kgbuild.overrides`); read before any paper, and
+        copied to ``out/overrides.toml`` (an empty file when none) so `kgbuild explain` answers with the same rules.
 
     Examples
     --------
@@ -173,8 +177,10 @@ def run_build(paths: Iterable[str | Path], out: str | Path, *, sinks: Iterable[s
     from .engines import extract_with
     from .graph import KnowledgeGraph
     from .merge_log import merge_log_lines
+    from .overrides import read_overrides
     from .readers import ReadReport, read_papers
 
+    rules = read_overrides(overrides) if overrides is not None else None  # a bad file fails before any work
     out = Path(out)
     _prepare(out)
     sinks = tuple(sinks)
@@ -202,13 +208,16 @@ def run_build(paths: Iterable[str | Path], out: str | Path, *, sinks: Iterable[s
         t0 = time.perf_counter()
         listing = _guarded(out, "extractions", lambda: ShardWriter(out, "extractions", ".jsonl", shard_rows, root=out))
         try:
-            kg = KnowledgeGraph.from_extractions(_counted(_listed(store, current, listing), summary))
+            kg = KnowledgeGraph.from_extractions(_counted(_listed(store, current, listing), summary), overrides=rules)
             outputs: dict[str, list[ShardRecord]] = {"extractions": _guarded(out, "extractions", listing.close)}
         except BaseException:
             listing.abort()
             raise
         G = kg.graph
         summary.nodes, summary.edges = G.number_of_nodes(), G.number_of_edges()
+        overrides_text = Path(overrides).read_text(encoding="utf-8") if overrides is not None else ""
+        _guarded(out / "overrides.toml", "the overrides copy",
+                 lambda: (out / "overrides.toml").write_text(overrides_text, encoding="utf-8"))
         merges = merge_log_lines(kg)
         outputs["merges"] = _guarded(out / "merges.jsonl", "the merge log",
                                      lambda: write_shards(merges, out, "merges", ".jsonl", shard_rows, root=out))

@@ -55,3 +55,27 @@ def test_query_command_answers_from_both_stores(out, capsys):
 def test_unknown_sink_is_a_clear_error(tmp_path, capsys):
     assert main(["build", "--sample", "--out", str(tmp_path), "--to", "rdf,parquet"]) == 2
     assert "unknown sink parquet" in capsys.readouterr().err
+
+
+def test_build_applies_overrides_and_keeps_a_copy_for_explain(tmp_path, capsys):
+    rules = tmp_path / "ov.toml"
+    rules.write_text('different = [["MI250X", "AMD MI250X"]]\n', encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["build", "--sample", "--out", str(out), "--to", "rdf", "--overrides", str(rules)]) == 0
+    assert (out / "overrides.toml").read_text(encoding="utf-8") == rules.read_text(encoding="utf-8")
+    merges = [json.loads(line) for f in sorted(out.glob("merges*.jsonl")) + sorted(out.glob("merges/*.jsonl"))
+              for line in f.read_text().splitlines()]
+    assert any(m["rule"] == "manual" and m["surface"] == "AMD MI250X" for m in merges)
+    capsys.readouterr()
+    assert main(["explain", "MI250X", "--out", str(out), "--json"]) == 0
+    nodes = {n["id"]: n for n in json.loads(capsys.readouterr().out)["nodes"]}
+    forms = {a["surface"] for a in nodes["hardware:mi250x"]["aliases"]}
+    assert "AMD MI250X" not in forms and "MI250X" in forms
+
+
+def test_bad_overrides_fail_before_reading(tmp_path, capsys):
+    rules = tmp_path / "ov.toml"
+    rules.write_text('same = [["A", "B"]]\ndifferent = [["b", "a"]]\n', encoding="utf-8")
+    assert main(["build", "--sample", "--out", str(tmp_path / "out"), "--overrides", str(rules)]) == 2
+    assert "ov.toml:2" in capsys.readouterr().err
+    assert not (tmp_path / "out" / "state.json").exists()
