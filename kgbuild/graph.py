@@ -144,9 +144,10 @@ def _assemble(resolution: Resolution, lex: Lexicon) -> nx.MultiDiGraph:
                 "method": c.method, "baseline": c.baseline, "hardware": c.hardware, "evidence": c.evidence,
                 **_provenance(c.provenance, pid, ex.extractor)}
             edge(pnode, rc.node_id, "REPORTS", pid, c.provenance)
-            if rc.method_id:
+            # the faster side is a method or a model; a claim naming anything else keeps it as text only
+            if rc.method_id and rc.method_id.split(":", 1)[0] in ("method", "model"):
                 edge(rc.node_id, rc.method_id, "ACHIEVED_BY", pid, c.provenance)
-            if rc.hardware_id:
+            if rc.hardware_id and rc.hardware_id.startswith("hardware:"):
                 edge(rc.node_id, rc.hardware_id, "MEASURED_ON", pid, c.provenance)
 
     # baselines second: a baseline may name an entity that only another paper mentions

@@ -251,3 +251,17 @@ def test_write_goes_through_the_sink_registry(small_kg, tmp_path):
             "graphml", "csv"} <= set(SINKS.names())
     path = small_kg.write(tmp_path / "kg.gexf", "gexf")
     assert nx.read_gexf(path).number_of_nodes() == small_kg.graph.number_of_nodes()
+
+
+def test_claim_edges_only_reach_the_types_the_vocabulary_allows():
+    from kgbuild.graph import build_graph, edge_rows
+    from kgbuild.models import Entity, Extraction, SpeedupClaim
+    from kgbuild.vocab import EDGE_TYPES
+
+    ex = Extraction(id="p1", title="T", entities=[Entity(name="MMLU", type="Dataset")],
+                    speedups=[SpeedupClaim(value=2.0, unit="x", method="MMLU", evidence="2x")])
+    G = build_graph([ex])
+    for src, dst, rel, _ in edge_rows(G):
+        allowed_src, allowed_dst, _ = EDGE_TYPES[rel]
+        assert G.nodes[src]["label"] in allowed_src and G.nodes[dst]["label"] in allowed_dst, (src, rel, dst)
+    assert G.nodes["claim:p1-1"]["method"] == "MMLU"
