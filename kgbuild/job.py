@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import time
 import warnings
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -104,16 +105,17 @@ def _prepare(out: Path) -> None:
         raise SinkError(f"{out}: is not a folder — choose another --out path")
 
 
-def _to_extract(papers: Iterable[Paper], store: ExtractionStore, current: set[str], pending: dict[str, str],
-                summary: BuildSummary) -> Iterator[Paper]:
-    """The papers whose content the state has not extracted yet; every id read goes into ``current``."""
+def _to_extract(papers: Iterable[Paper], store: ExtractionStore, current: set[str],
+                pending: deque[tuple[str, str]], summary: BuildSummary) -> Iterator[Paper]:
+    """The papers whose content the state has not extracted yet; every id read goes into ``current``, and each
+    paper sent to extraction leaves ``(id, content hash)`` in ``pending``, in order (engines keep input order)."""
     for paper in papers:
         current.add(paper.id)
         digest = content_hash(paper)
         if store.is_current(paper.id, digest):
             summary.reused += 1
             continue
-        pending[paper.id] = digest
+        pending.append((paper.id, digest))
         yield paper
 
 
@@ -143,13 +145,13 @@ def run_build(paths: Iterable[str | Path], out: str | Path, *, sinks: Iterable[s
               shard_rows: int = DEFAULT_SHARD_ROWS, full: bool = False,
               whole_rdf_max_triples: int = WHOLE_RDF_MAX_TRIPLES, neo4j: dict[str, Any] | None = None,
               overrides: str | Path | None = None,
-              progress: Callable[[Iterable[Extraction]], Iterable[Extraction]] = lambda it: it) -> BuildSummary:
+              progress: Callable[[Iterable[str]], Iterable[str]] = lambda it: it) -> BuildSummary:
     """Build the graph of ``paths`` and write it to ``out/`` in each sink; returns the closing summary.
 
     Parameters
     ----------
     engine, workers, scheduler
-        Where extraction runs (see `kgbuild.engines.extract_with`).
+        Where extraction runs (see `kgbuild.engines.extract_lines`).
     shard_size
         Papers per extraction shard, the unit of commit: a crash loses at most the shard being written.
     shard_rows
@@ -174,7 +176,7 @@ def run_build(paths: Iterable[str | Path], out: str | Path, *, sinks: Iterable[s
     >>> (first.extracted, first.reused), (again.extracted, again.reused), first.triples == again.triples
     ((1, 0), (0, 1), True)
     """
-    from .engines import extract_with
+    from .engines import extract_lines
     from .graph import KnowledgeGraph
     from .merge_log import merge_log_lines
     from .overrides import read_overrides
@@ -190,12 +192,13 @@ def run_build(paths: Iterable[str | Path], out: str | Path, *, sinks: Iterable[s
         store = ExtractionStore(out, fresh=full)
         store.remove_uncommitted()
         current: set[str] = set()
-        pending: dict[str, str] = {}
+        pending: deque[tuple[str, str]] = deque()
         papers = read_papers(list(paths), format=format, on_error=on_error, report=report)
         todo = _to_extract(papers, store, current, pending, summary)
         with store.writer(shard_size) as shards:
-            for ex in progress(extract_with(todo, engine, workers=workers, scheduler=scheduler)):
-                shards.add(ex, pending.pop(ex.id))
+            for line in progress(extract_lines(todo, engine, workers=workers, scheduler=scheduler)):
+                paper_id, digest = pending.popleft()
+                shards.add_line(paper_id, (line + "\n").encode("utf-8"), digest)
                 summary.extracted += 1
         try:
             store.compact(shard_size, current)

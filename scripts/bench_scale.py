@@ -52,7 +52,9 @@ def _peak_rss_mib() -> float:
 # ---- what a child process measures ------------------------------------------------------------------------------
 
 def child_extract(src: Path, out: Path, workers: int, engine: str) -> dict[str, Any]:
-    from kgbuild.engines import extract_with
+    from collections import deque
+
+    from kgbuild.engines import extract_lines
     from kgbuild.readers import read_papers
     from kgbuild.state import ExtractionStore, content_hash
 
@@ -61,17 +63,18 @@ def child_extract(src: Path, out: Path, workers: int, engine: str) -> dict[str, 
     load_pipeline()  # spaCy's start-up is not throughput; forked workers inherit the loaded pipeline
     store = ExtractionStore(out, fresh=True)
     t0 = time.perf_counter()
-    digests: dict[str, str] = {}
+    pending: deque[tuple[str, str]] = deque()
 
     def papers():
         for paper in read_papers([src], on_error="skip"):
-            digests[paper.id] = content_hash(paper)
+            pending.append((paper.id, content_hash(paper)))
             yield paper
 
     n = 0
-    with store.writer(5_000) as shards:
-        for ex in extract_with(papers(), engine, workers=workers):
-            shards.add(ex, digests.pop(ex.id))
+    with store.writer(5_000) as shards:  # what run_build does, minus the graph
+        for line in extract_lines(papers(), engine, workers=workers):
+            paper_id, digest = pending.popleft()
+            shards.add_line(paper_id, (line + "\n").encode("utf-8"), digest)
             n += 1
     seconds = time.perf_counter() - t0
     return {"stage": f"extract ({engine}, {workers} worker{'s' if workers > 1 else ''})", "abstracts": n,
@@ -149,16 +152,20 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(out, ignore_errors=True)
         print(f"{size} abstracts: extracting …", file=sys.stderr, flush=True)
         rows.append(run_child("extract", str(src), str(out), "1", "local"))
+        print(f"  {rows[-1]}", file=sys.stderr, flush=True)
         print(f"{size} abstracts: graph + N-Triples …", file=sys.stderr, flush=True)
         rows.append(run_child("graph", str(src), str(out)))
+        print(f"  {rows[-1]}", file=sys.stderr, flush=True)
         if size == smallest:
             for w in args.workers:
                 scratch = args.work / f"out-{size}-w{w}"
                 rows.append(run_child("extract", str(src), str(scratch), str(w), "local"))
+                print(f"  {rows[-1]}", file=sys.stderr, flush=True)
                 shutil.rmtree(scratch, ignore_errors=True)
             if args.dask:
                 scratch = args.work / f"out-{size}-dask"
                 rows.append(run_child("extract", str(src), str(scratch), str(max(args.workers)), "dask"))
+                print(f"  {rows[-1]}", file=sys.stderr, flush=True)
                 shutil.rmtree(scratch, ignore_errors=True)
     for row in rows:
         row["size"] = row.get("size") or row["abstracts"]
@@ -191,13 +198,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"graph of {r['abstracts']}: {r['nodes']} nodes, {r['edges']} edges, {r['triples']} triples; "
                   f"seconds {r['detail']}")
     if loads:
+        sys.path.insert(0, str(SCRIPTS))
+        from bench_load import print_table
+
         print()
-        print(f"| {'load':16s} | {'abstracts':>9s} | {'triples':>9s} | {'seconds':>8s} | {'triples/s':>10s} | "
-              f"{'rows/s':>8s} |")
-        print(f"|{'-' * 18}|{'-' * 10}:|{'-' * 10}:|{'-' * 9}:|{'-' * 11}:|{'-' * 9}:|")
-        for r in loads:
-            print(f"| {r['sink']:16s} | {r['abstracts']:9d} | {r['triples']:9d} | {r['seconds']:8.2f} | "
-                  f"{r['triples_per_s']:10d} | {r['rows_per_s']:8d} |")
+        print_table(loads)
     if max(args.sizes) < 1_000_000:
         print(f"\n1M abstracts: python {Path(__file__).name} --sizes 1000000 --no-loads  "
               "(corpus ~1.5 GB in --work; extraction alone takes ~20 min per worker)")
