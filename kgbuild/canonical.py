@@ -5,6 +5,7 @@ what one paper says (acronyms defined in it, "our method") and the user's overri
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -248,13 +249,19 @@ def claim_id(paper_id: str, n: int) -> str:
     >>> claim_id("3f2a9c01be", 1)
     'claim:3f2a9c01be-1'
     """
-    return f"claim:{slugify(paper_id)}-{n}"
+    return f"claim:{paper_node_id(paper_id).split(':', 1)[1]}-{n}"
 
 
 def paper_node_id(paper_id: str) -> str:
     """The id of a Paper node.
 
-    >>> paper_node_id("3f2a9c01be")
-    'paper:3f2a9c01be'
+    Ids that do not survive as slugs ("x y" and "X-Y") keep a short hash of themselves, so two papers never share
+    a node.
+
+    >>> paper_node_id("3f2a9c01be"), paper_node_id("x y") != paper_node_id("X-Y")
+    ('paper:3f2a9c01be', True)
     """
-    return "paper:" + slugify(paper_id)
+    slug = slugify(paper_id)
+    if slug != paper_id.lower():  # ids differing only in case (W123, w123) are taken as one
+        slug = (slug + "-" if slug else "") + "h" + hashlib.sha1(paper_id.encode("utf-8")).hexdigest()[:8]
+    return "paper:" + slug

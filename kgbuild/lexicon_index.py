@@ -7,6 +7,7 @@ the vendor, hardware, model, dataset and method files and indexes them by `norma
 from __future__ import annotations
 
 import json
+import hashlib
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -37,15 +38,26 @@ def normalise(text: str) -> str:
 def slugify(text: str) -> str:
     """Lower-case ASCII with '-' separators, safe for IRIs and file names ('+' and '#' are spelled out).
 
+    A name whose letters or digits do not all survive the ASCII folding ("ΩmegaNet", a name in Chinese) keeps a
+    short hash of itself, so it can neither collide with another name nor come out empty.
+
     >>> slugify("FlashDecoding++"), slugify("TPU v4"), slugify("ViT-L/14")
     ('flashdecoding-plus-plus', 'tpu-v4', 'vit-l-14')
+    >>> slugify("ΩmegaNet") != slugify("MegaNet"), slugify("Llama-2") == slugify("LLaMA 2")
+    (True, True)
     """
-    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text))
-    text = text.encode("ascii", "ignore").decode("ascii").lower()
+    nfkc = unicodedata.normalize("NFKC", text)
+    folded = unicodedata.normalize("NFKD", nfkc).encode("ascii", "ignore").decode("ascii")
+    lost = bool(nfkc.strip()) and (sum(c.isalnum() for c in nfkc) != sum(c.isalnum() for c in folded)
+                                   or not any(c.isalnum() for c in folded))
+    text = folded.lower()
     text = text.replace("+", " plus ").replace("#", " sharp ")
     slug = re.sub(r"[^a-z0-9.]+", "-", text)
     slug = re.sub(r"-?\.-?", ".", slug)            # "2 . 5" → "2.5"
-    return re.sub(r"\.{2,}", ".", slug).strip("-.")
+    slug = re.sub(r"\.{2,}", ".", slug).strip("-.")
+    if lost:
+        slug = (slug + "-" if slug else "") + "u" + hashlib.sha1(nfkc.encode("utf-8")).hexdigest()[:8]
+    return slug
 
 
 # ----------------------------------------------------------------------------------------------------- lexicon
