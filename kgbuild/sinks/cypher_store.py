@@ -26,7 +26,8 @@ import networkx as nx
 from ..errors import SinkError
 from ..graph import edge_rows, node_rows
 from ..vocab import EDGE_TYPES, NODE_LABELS, PROVENANCE_KEYS
-from .sparql_store import Question, parse_questions
+from .sparql_store import Question
+from .sparql_store import load_questions as load_sparql_questions
 
 __all__ = [
     "NODE_PROPERTIES",
@@ -83,13 +84,7 @@ class CypherStoreLoad(NamedTuple):
 
 def load_questions(path: str | Path = QUESTIONS_PATH) -> dict[str, Question]:
     """Read a Cypher questions file (default ``examples/questions.cypher``): ``// name:`` headers as in SPARQL."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as e:
-        raise SinkError(f"{path}: cannot read the questions file ({e.strerror or e}) — "
-                        "pass the path of a questions.cypher file") from e
-    return parse_questions(text, source=str(path))
+    return load_sparql_questions(path)
 
 
 @cache

@@ -106,13 +106,14 @@ def parse_questions(text: str, source: str = "<string>") -> dict[str, Question]:
 
 
 def load_questions(path: str | Path = QUESTIONS_PATH) -> dict[str, Question]:
-    """Read a questions file (default ``examples/questions.sparql``) into ``Question`` records keyed by id."""
+    """Read a questions file (default ``examples/questions.sparql``; the Cypher one has the same layout) into
+    ``Question`` records keyed by id."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as e:
         raise SinkError(f"{path}: cannot read the questions file ({e.strerror or e}) — "
-                        "pass the path of a questions.sparql file") from e
+                        "pass the path of a questions file (.sparql or .cypher)") from e
     return parse_questions(text, source=str(path))
 
 
