@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
+
+from .extract.catalogue import norm
 
 __all__ = ["score", "score_files", "load_annotations", "format_report"]
 
@@ -14,9 +15,7 @@ TYPES = ("Method", "Model", "Dataset", "Hardware")
 
 
 def _norm(s: object) -> str:
-    if s is None:
-        return ""
-    return re.sub(r"[^0-9a-z.+#]", "", unicodedata.normalize("NFKC", str(s)).lower()).strip(".")
+    return "" if s is None else norm(str(s))
 
 
 def _forms(e: dict) -> set[str]:

@@ -4,15 +4,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import NamedTuple
 
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc
 
 from ..models import EXTRACTOR_VERSION, Entity, Extraction, Paper, Provenance, SpeedupClaim
 from .acronyms import find_acronym_pairs
 from .catalogue import norm as catalogue_norm
 from .lexicon import Lexicon
-from .names import find_introduced_names, find_pattern_names, guess_type, title_name, title_technique
+from .names import STOPWORDS, find_introduced_names, find_pattern_names, guess_type, title_name, title_technique
 from .sentences import sentence_index, sentence_starts, sentences
 from .speedups import figure_hints, find_claims
 
@@ -54,11 +53,6 @@ class _Mention:
     display: str = ""
     in_phrase: bool = False  # a class word modifying another noun ("GPU memory")
     introduced: bool = False  # the object of "we propose …": this paper's own contribution
-
-
-class _Sentence(NamedTuple):
-    start_char: int
-    end_char: int
 
 
 
@@ -193,7 +187,7 @@ def _add_repeats_of(out: list[_Mention], name: str, text: str, fld: str, mention
 def _acronym_mentions(text: str, fld: str, mentions: list[_Mention]) -> list[_Mention]:
     out = []
     for pair in find_acronym_pairs(text):
-        if pair.short.rstrip("s") in _stop() or pair.short in _stop():
+        if pair.short.rstrip("s") in STOPWORDS or pair.short in STOPWORDS:
             continue
         long_end, short_end = pair.long_start + len(pair.long), pair.short_start + len(pair.short)
         spans = {(pair.long_start, long_end), (pair.short_start, short_end)}
@@ -224,12 +218,6 @@ def _acronym_mentions(text: str, fld: str, mentions: list[_Mention]) -> list[_Me
 
 _GENERIC_HEADS = {"model", "language", "task", "agent", "user", "data", "network", "system", "application", "method",
                   "approach", "technique", "metric", "score", "unit", "layer", "token", "parameter", "question"}
-
-
-def _stop() -> frozenset[str]:
-    from .names import STOPWORDS
-
-    return STOPWORDS
 
 
 def _group(mentions: list[_Mention], docs: dict[str, Doc], paper: Paper, title_hit: str | None) -> tuple[list[Entity], dict[str, Entity]]:
@@ -345,13 +333,12 @@ def _claims(paper: Paper, doc: Doc, mentions: list[_Mention], entities: list[Ent
     for i in with_figures:
         start_char, end_char = spans[i]
         text = full[start_char:end_char]
-        sent = _Sentence(start_char, end_char)
-        local = [m for m in abstract if sent.start_char <= m.start < sent.end_char]
+        local = [m for m in abstract if start_char <= m.start < end_char]
         for raw in find_claims(text):
-            fig = sent.start_char + raw.start
+            fig = start_char + raw.start
             text_after = lambda m: _text(doc)[m.end:m.end + 40]  # noqa: E731
-            method = _method_for(local, fig, raw, sent.start_char, by_form, text_after) or _recent_proposed(
-                abstract, sent.start_char, fig, by_form) or main
+            method = _method_for(local, fig, raw, start_char, by_form, text_after) or _recent_proposed(
+                abstract, start_char, fig, by_form) or main
             hardware = _hardware_for(local, fig, by_form)
             yield SpeedupClaim(
                 value=raw.value, unit=raw.unit, metric=raw.metric, qualifier=raw.qualifier,
@@ -359,7 +346,7 @@ def _claims(paper: Paper, doc: Doc, mentions: list[_Mention], entities: list[Ent
                 hardware=hardware.name if hardware else "",
                 evidence=text[raw.evidence_start:raw.evidence_end].strip(" ,;"),
                 provenance=Provenance(paper_id=paper.id, field="abstract", sentence=i,
-                                                      start=sent.start_char + raw.start, end=sent.start_char + raw.end,
+                                                      start=start_char + raw.start, end=start_char + raw.end,
                                                       extractor=EXTRACTOR_VERSION),
             )
 

@@ -28,6 +28,7 @@ from ..graph import edge_rows, node_rows
 from ..vocab import EDGE_TYPES, NODE_LABELS, PROVENANCE_KEYS
 from .sparql_store import Question
 from .sparql_store import load_questions as load_sparql_questions
+from .sparql_store import resolve_question
 
 __all__ = [
     "NODE_PROPERTIES",
@@ -232,20 +233,7 @@ def open_cypher_store(path: str | Path, read_only: bool = True) -> Any:
 
 
 def _resolve(query: str | Question, params: Mapping[str, Any]) -> tuple[str, str]:
-    if isinstance(query, str) and not _CYPHER.search(query):
-        questions = _default_questions()
-        if query not in questions:
-            raise ValueError(f"{query!r} is neither a Cypher query nor a question id — known ids: "
-                             f"{', '.join(sorted(questions))}")
-        query = questions[query]
-    if isinstance(query, Question):
-        missing = [p for p in query.params if p not in params]
-        extra = [p for p in params if p not in query.params]
-        if missing or extra:
-            raise ValueError(f"question {query.id!r} takes parameters ({', '.join(query.params) or 'none'}); "
-                             f"missing: {missing}, unexpected: {extra} — pass each as a keyword argument")
-        return query.query, query.id
-    return query, "query"
+    return resolve_question(query, params, _default_questions, lambda q: bool(_CYPHER.search(q)), "Cypher")
 
 
 def query_cypher(store: str | Path | Any, query: str | Question, **params: Any) -> list[dict[str, Any]]:

@@ -248,16 +248,22 @@ def _value(term: Any) -> Any:
 
 
 def _resolve(query: str | Question, bindings: Mapping[str, Any]) -> tuple[str, str]:
-    """The query text and a name for messages; a question's parameters must all be bound, and only those."""
-    if isinstance(query, str) and not _looks_like_sparql(query):
-        questions = _default_questions()
-        if query not in questions:
-            raise ValueError(f"{query!r} is neither a SPARQL query nor a question id — known ids: "
-                             f"{', '.join(sorted(questions))}")
-        query = questions[query]
+    return resolve_question(query, bindings, _default_questions, _looks_like_sparql, "SPARQL")
+
+
+def resolve_question(query: str | Question, params: Mapping[str, Any], questions: Any, is_query: Any,
+                     language: str) -> tuple[str, str]:
+    """The query text and a name for messages, for SPARQL and Cypher alike: a string that is not a query is a
+    question id; a question's parameters must all be bound, and only those."""
+    if isinstance(query, str) and not is_query(query):
+        known = questions()
+        if query not in known:
+            raise ValueError(f"{query!r} is neither a {language} query nor a question id — known ids: "
+                             f"{', '.join(sorted(known))}")
+        query = known[query]
     if isinstance(query, Question):
-        missing = [p for p in query.params if p not in bindings]
-        extra = [b for b in bindings if b not in query.params]
+        missing = [p for p in query.params if p not in params]
+        extra = [b for b in params if b not in query.params]
         if missing or extra:
             raise ValueError(f"question {query.id!r} takes parameters ({', '.join(query.params) or 'none'}); "
                              f"missing: {missing}, unexpected: {extra} — pass each as a keyword argument")
