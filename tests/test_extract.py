@@ -39,6 +39,11 @@ def _claims(sentence: str) -> list[tuple]:
     ("Inference is 3.1 times faster than with TensorRT-LLM.", [(3.1, "x", "", "TensorRT-LLM")]),
     ("FlashFFTConv speeds up FFT convolutions by up to 7.93x over PyTorch.", [(7.93, "x", "up to", "PyTorch")]),
     ("It outperforms the dense baseline by 30% in decoding throughput.", [(30.0, "%", "", "the dense baseline")]),
+    # quality on par with X and a speed gain: the gain is over X
+    ("PolyCache stays competitive with dense attention in quality but gains 41% throughput.",
+     [(41.0, "%", "", "dense attention")]),
+    ("It keeps comparable accuracy to the teacher model reaching nearly 3x faster decoding.",
+     [(3.0, "x", "about", "the teacher model")]),
 ])
 def test_speedup_forms(sentence, expected):
     assert _claims(sentence) == expected
@@ -50,9 +55,54 @@ def test_speedup_forms(sentence, expected):
     "It delivers 2.5x higher throughput per dollar than GPUs.",
     "Accuracy improves by 12% on MMLU.",
     "We serve 8x7B experts with 141 tokens/s.",
+    "It reaches 2x higher throughput, and handles context lengths 8x longer than ring attention.",
 ])
 def test_not_speed_figures_are_ignored(sentence):
-    assert find_claims(sentence) == [] or list(find_claims(sentence)) == []
+    figures = [c.value for c in find_claims(sentence)]
+    assert figures in ([], [2.0]) and (figures == [2.0]) == sentence.startswith("It reaches 2x")
+
+
+def test_what_is_done_faster_is_the_metric():
+    claim, = find_claims("With bucketed batches the run ends up reaching target loss 2.5x faster.")
+    assert claim.metric == "reaching target loss"
+    claim, = find_claims("Kernel fusion makes it 2.5x faster.")
+    assert claim.metric == "speedup"
+
+
+def test_baseline_set_by_the_sentence_before():
+    ex = _one("QuillSort: Sorting Token Streams",
+              "We benchmark QuillSort against the Thrust library, the usual choice on GPUs. "
+              "QuillSort runs 6x faster on an RTX 4090 and 9x faster on an H100. "
+              "It also sorts 30% faster than CUB radix sort.")
+    assert [(c.value, c.baseline, c.hardware) for c in ex.speedups] == [
+        (6.0, "the Thrust library", "RTX 4090"), (9.0, "the Thrust library", "H100"), (30.0, "CUB radix sort", "")]
+    ex = _one("QuillSort: Sorting Token Streams",
+              "We benchmark QuillSort against the Thrust library. It reaches 84% accuracy. QuillSort runs 6x faster.")
+    assert [c.baseline for c in ex.speedups] == [""]   # only the sentence right before sets it
+
+
+def test_figures_listed_before_a_device_share_it_and_a_subject_may_be_a_broad_term():
+    ex = _one("Small Models at the Edge",
+              "Our study spans CPU, GPU and NPU targets and finds that encoder-decoder models achieve 40% lower "
+              "latency and 3x higher throughput than decoder-only models on edge devices.")
+    assert [(c.value, c.method, c.hardware) for c in ex.speedups] == [
+        (40.0, "encoder-decoder models", "edge device"), (3.0, "encoder-decoder models", "edge device")]
+
+
+def test_subtitle_listing_techniques_proposes_each_when_the_abstract_repeats_them():
+    ex = _one("Fast Sparse Inference: Block Skipping and Lazy Dequantization",
+              "We introduce block skipping, which avoids empty tiles, and lazy dequantization, which defers work; "
+              "lazy dequantization yields up to 2.2x speedup.")
+    proposed = {e.name for e in ex.entities if e.proposed}
+    assert {"Block Skipping", "Lazy Dequantization"} <= proposed
+    assert [c.method for c in ex.speedups] == ["Lazy Dequantization"]
+    ex = _one("Fast Sparse Inference: Block Skipping and Lazy Dequantization", "We study sparse kernels.")
+    assert not {"Block Skipping", "Lazy Dequantization"} & {e.name for e in ex.entities}
+
+
+def test_a_title_phrase_with_an_article_is_not_a_name():
+    ex = _one("Revenge of the Kernels: Hand-Written CUDA Still Wins", "We compare kernels on an A100.")
+    assert "Revenge of the Kernels" not in {e.name for e in ex.entities}
 
 
 def test_acronym_pairs_follow_schwartz_hearst():
@@ -119,4 +169,4 @@ def test_dev_set_quality_does_not_regress(tmp_path):
     assert res["typed"]["f1"] >= 0.80
     assert res["Hardware"]["f1"] >= 0.95
     assert res["speedup"]["f1"] >= 0.90
-    assert res["speedup_attr_acc"]["all"] >= 0.65
+    assert res["speedup_attr_acc"]["all"] >= 0.80

@@ -10,8 +10,8 @@ from typing import NamedTuple
 
 from .catalogue import load_jsonl
 
-__all__ = ["NameHit", "find_pattern_names", "find_introduced_names", "title_name", "title_technique", "guess_type",
-           "STOPWORDS"]
+__all__ = ["NameHit", "find_pattern_names", "find_introduced_names", "title_name", "title_technique",
+           "subtitle_techniques", "guess_type", "STOPWORDS"]
 
 
 class NameHit(NamedTuple):
@@ -123,8 +123,9 @@ def title_name(title: str) -> NameHit | None:
         return None
     if len(words) > 1 and ("," in name or words[-1].lower().rstrip("s") in _GENERIC_TITLE_HEADS):
         return None
-    if len(words) > 1 and not all(w[0].isupper() or w[0].isdigit() or w.lower() in {"of", "for", "and", "in", "to", "the", "a"} for w in words):
-        return None
+    if len(words) > 1 and not all(w[0].isupper() or w[0].isdigit() or w.lower() in {"of", "for", "and", "in", "to"}
+                                  for w in words):
+        return None   # an article makes a phrase ("Return of the Encoder"), not a coined name
     start = title.find(name)
     return NameHit(start, start + len(name), name, "title-name")
 
@@ -155,6 +156,34 @@ def title_technique(title: str) -> NameHit | None:
     if not all(w[0].isupper() or w[0].isdigit() for w in words):
         return None
     return NameHit(0, len(phrase), phrase, "title-technique") if title.startswith(phrase) else None
+
+
+_LIST_SPLIT = re.compile(r",\s*(?:and\s+)?|\s+(?:and|&)\s+")
+_PROCESS_NOUN = re.compile(r"(?:tion|sion|ing|ment)$", re.I)
+
+
+def subtitle_techniques(title: str) -> list[NameHit]:
+    """The techniques a subtitle lists: "…: Memory Alignment and Asynchronous Dequantization". Every part must be
+    a capitalised two-to-four-word phrase ending in a process noun, so "Survey and Insights" or "Attention Heads and
+    MLP Pruning" give nothing; callers keep the parts the abstract repeats.
+
+    >>> [h.text for h in subtitle_techniques("Fast LLMs on GPUs: Memory Alignment and Asynchronous Dequantization")]
+    ['Memory Alignment', 'Asynchronous Dequantization']
+    """
+    head, sep, sub = title.partition(":")
+    if not sep:
+        return []
+    parts = [p.strip() for p in _LIST_SPLIT.split(sub.strip())]
+    if len(parts) < 2 or not all(2 <= len(p.split()) <= 4 and all(w[0].isupper() for w in p.split())
+                                 and (_PROCESS_NOUN.search(p) or p.split()[-1].lower() in _TECHNIQUE_HEADS)
+                                 for p in parts):
+        return []
+    hits, at = [], len(head) + 1
+    for part in parts:
+        at = title.index(part, at)
+        hits.append(NameHit(at, at + len(part), part, "subtitle-technique"))
+        at += len(part)
+    return hits
 
 
 def guess_type(name: str, after: str, subtitle: str = "") -> str:

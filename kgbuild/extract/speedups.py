@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 from .catalogue import load_jsonl
 
-__all__ = ["RawClaim", "find_claims", "figure_hints"]
+__all__ = ["RawClaim", "find_claims", "figure_hints", "context_baseline"]
 
 
 class RawClaim(NamedTuple):
@@ -215,6 +215,10 @@ def _is_speed(s: str, start: int, end: int, unit: str) -> bool:
     return bool(a_speed) and unit == "x"
 
 
+_DONE_FASTER = re.compile(r"\b((?!(?:during|including|using|being|having|according|bring)\b)[a-z]+ing"
+                          r"(?:\s+[a-z][\w-]*){0,3})\s+$", re.I)
+
+
 def _metric(s: str, start: int, end: int) -> str:
     best, dist = "", 10**6
     for m in _METRIC.finditer(s, max(0, start - 70), min(len(s), end + 60)):
@@ -230,7 +234,13 @@ def _metric(s: str, start: int, end: int) -> str:
     if not best:
         m = re.search(r"\b(training|inference|decoding|generation|prefill|sampling|convergence|search|retrieval)\b"
                       r"\W+(?:\w+\W+){0,3}$", s[max(0, start - 40):start], re.I)
-        return f"{m.group(1).lower()} speed" if m else "speedup"
+        if m:
+            return f"{m.group(1).lower()} speed"
+        # "reaching target accuracy 3x faster": what is done faster is the text's metric
+        m = _DONE_FASTER.search(s[max(0, start - 50):start])
+        if m and re.match(r"\s*(?:faster|quicker|sooner)\b", s[end:], re.I):
+            return m.group(1).lower()
+        return "speedup"
     return re.sub(r"\s+", " ", best).lower()
 
 
@@ -255,7 +265,41 @@ def _baseline(s: str, start: int, end: int, clause_end: int) -> tuple[str, int, 
     if m and (not re.match(r"(?:accel|speed)", m.group(0), re.I) or not after[0]):
         off = max(0, start - 120)
         return m.group("b").strip(), off + m.start("b"), off + m.end("b")
-    return after
+    return after if after[0] else _parity_baseline(s, start)
+
+
+_PARITY = re.compile(r"\b(?:competitive\s+with|comparable\s+(?:[\w-]+\s+){0,2}?(?:to|with)|on\s+par\s+with"
+                     r"|(?:matches|matching)\s+(?:the\s+)?(?:quality|accuracy|performance)\s+of)\s+(?P<b>[^.;:()]+)",
+                     re.I)
+_GERUND = re.compile(r"\s[a-z]+ing\b")
+
+
+def _parity_baseline(s: str, start: int) -> tuple[str, int, int]:
+    """"competitive with full attention … but 2x faster": quality on par with X, speed over X. The phrase stands
+    before the figure in the sentence; the baseline ends where its clause does, or at a verb in -ing."""
+    found = None
+    for found in _PARITY.finditer(s, 0, start):
+        pass
+    if found is None:
+        return "", -1, -1
+    text = _BASELINE_END.split(found.group("b"), maxsplit=1)[0]
+    text = _GERUND.split(text, maxsplit=1)[0].strip()
+    if not text or text[0].isdigit():
+        return "", -1, -1
+    return text, found.start("b"), found.start("b") + len(text)
+
+
+def context_baseline(sentence: str) -> str:
+    """The baseline a figure-less sentence sets for the next one: "We benchmark X against NLTK, …" → "NLTK"."""
+    m = _CONTEXT_BASELINE.search(sentence)
+    if m is None:
+        return ""
+    text = _BASELINE_END.split(m.group("b"), maxsplit=1)[0].strip()
+    return "" if not text or text[0].isdigit() else text
+
+
+_CONTEXT_BASELINE = re.compile(r"\b(?:against|compared\s+(?:to|with)|relative\s+to|versus|vs\.?)\s+(?P<b>[^.;:()]+)",
+                               re.I)
 
 
 def _baseline_after(s: str, end: int, clause_end: int) -> tuple[str, int, int]:
