@@ -78,6 +78,7 @@ def _sent_index(doc: Doc, char: int) -> int:
 def _lexicon_mentions(doc: Doc, fld: str, lex: Lexicon) -> list[_Mention]:
     out: list[_Mention] = []
     devices_end = set()
+    text = _text(doc)
     for span in doc.spans["kg_lexicon"]:
         entry = lex.info(span.kb_id_)
         start, end, key, display = span.start, span.end, entry.key, entry.name
@@ -96,16 +97,19 @@ def _lexicon_mentions(doc: Doc, fld: str, lex: Lexicon) -> list[_Mention]:
                 display = doc[span.start:end].text
         elif entry.key.startswith("hwclass:") and span.start in devices_end:
             continue
-        elif entry.type in ("Method", "Model") and end + 1 < len(doc) and doc[end].text == "-" \
-                and not doc[end - 1].whitespace_ and not doc[end].whitespace_ and _VERSION.match(doc[end + 1].text):
+        elif entry.type in ("Method", "Model") and text.startswith("-", span.end_char) and end + 1 < len(doc) \
+                and doc[end].text == "-" and not doc[end].whitespace_ and _VERSION.match(doc[end + 1].text):
             end += 2  # a numbered version of a known system is its own entity: "Medusa-2", "Phi-3"
             key, display = f"{entry.key}|{doc[end - 1].text}", doc[span.start:end].text
         # "GPU memory", "GPU hours": reported as a mention, but never the device a figure was measured on
         in_phrase = entry.key.startswith("hwclass:") and end < len(doc) and doc[end].lower_ in _CLASS_IN_PHRASE
+        # character offsets from the span when it was not widened: no Token objects for the common case
+        first = span.start_char if start == span.start else doc[start].idx
+        last = span.end_char if end == span.end else doc[end - 1].idx + len(doc[end - 1])
         if not entry.key.startswith(("hwclass:", "hw:")) and end == span.end:
-            display = span.text
-        out.append(_Mention(fld, doc[start].idx, doc[end - 1].idx + len(doc[end - 1]), doc[start:end].text,
-                            entry.type, key, "lexicon", entry.optional, True, dict(entry.attrs), display, in_phrase))
+            display = text[first:last]
+        out.append(_Mention(fld, first, last, text[first:last], entry.type, key, "lexicon", entry.optional, True,
+                            dict(entry.attrs), display, in_phrase))
     return out
 
 
@@ -230,7 +234,7 @@ def _group(mentions: list[_Mention], docs: dict[str, Doc], paper: Paper, title_h
         key = alias_key.setdefault(norm(m.text), m.key)
         groups.setdefault(key, []).append(m)
     entities, by_form = [], {}
-    proposing = _proposing_spans(docs)
+    proposing: dict[tuple[str, int], int] | None = None   # found on first need: most entities are decided before
     title_key = norm(title_hit) if title_hit is not None else None
     for key, ms in groups.items():
         sents = [_sent_index(docs[m.field], m.start) for m in ms]
@@ -247,9 +251,10 @@ def _group(mentions: list[_Mention], docs: dict[str, Doc], paper: Paper, title_h
             name = min((m.display for m in ms), key=lambda d: (len(d), d))
         forms = sorted(({m.text for m in ms} | {m.display for m in ms}) - {name})
         proposed = any(m.introduced for m in ms) or (
-            title_key is not None and any(norm(m.text).startswith(title_key) for m in ms)) or (
-            not any(m.known for m in ms)
-            and any(m.start >= proposing.get((m.field, i), 1 << 30) for m, i in zip(ms, sents)))
+            title_key is not None and any(norm(m.text).startswith(title_key) for m in ms))
+        if not proposed and not any(m.known for m in ms):
+            proposing = _proposing_spans(docs) if proposing is None else proposing
+            proposed = any(m.start >= proposing.get((m.field, i), 1 << 30) for m, i in zip(ms, sents))
         attrs = {k: v for m in ms for k, v in m.attrs.items()}
         order = sorted(range(len(ms)), key=lambda j: (ms[j].field != "title", ms[j].start))
         prov = [Provenance(paper_id=paper.id, field=ms[j].field, sentence=sents[j],
