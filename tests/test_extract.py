@@ -170,3 +170,12 @@ def test_dev_set_quality_does_not_regress(tmp_path):
     assert res["Hardware"]["f1"] >= 0.95
     assert res["speedup"]["f1"] >= 0.90
     assert res["speedup_attr_acc"]["all"] >= 0.80
+
+
+def test_a_huge_abstract_is_read_only_up_to_the_bound():
+    from kgbuild.extract.pipeline import MAX_ABSTRACT_CHARS
+
+    ex = _one("Repeats", "We run LoRA (LoRA) on an A100. " * 20_000)
+    spans = [m for e in ex.entities for m in e.mentions if m.field == "abstract"]
+    assert spans and max(m.end for m in spans) <= MAX_ABSTRACT_CHARS
+    assert {e.name for e in ex.entities} >= {"A100"}

@@ -16,6 +16,9 @@ from .tokenizer import make_blank
 __all__ = ["load_pipeline", "extract_papers"]
 
 BATCH = 64
+#: Characters of an abstract that are read. Abstracts run to a few thousand; a record past this is a full text or
+#: junk, and mention grouping grows with the square of the mentions, so only its first sentences up to here count.
+MAX_ABSTRACT_CHARS = 20_000
 
 
 @Language.factory("kgbuild_lexicon")
@@ -32,7 +35,21 @@ def load_pipeline() -> Language:
     return nlp
 
 
+def _bounded(paper: Paper) -> Paper:
+    """The paper cut after its last sentence end within `MAX_ABSTRACT_CHARS` (offsets stay those of the input).
+
+    >>> len(_bounded(Paper(id="p", title="t", abstract="A b. " * 10_000)).abstract) <= MAX_ABSTRACT_CHARS
+    True
+    """
+    if len(paper.abstract) <= MAX_ABSTRACT_CHARS:
+        return paper
+    head = paper.abstract[:MAX_ABSTRACT_CHARS]
+    cut = max(head.rfind(". "), head.rfind("? "), head.rfind("! "))
+    return paper.model_copy(update={"abstract": head[:cut + 1] if cut > 0 else head})
+
+
 def _extract_batch(papers: list[Paper]) -> list[Extraction]:
+    papers = [_bounded(p) for p in papers]
     nlp = load_pipeline()
     lex = nlp.get_pipe("kgbuild_lexicon").lexicon
     texts = [t for p in papers for t in (p.title, p.abstract)]
