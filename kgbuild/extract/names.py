@@ -88,14 +88,28 @@ _INTRODUCED = re.compile(
 )
 _PROPOSAL = re.compile(r"\b[Ww]e\s+(?:\w+\s+)?(?:propose|introduce|present|develop|design)", re.I)
 _ENUMERATED = re.compile(r"\((?:\d|i{1,3}|iv|[a-d])\)\s+(?P<name>[A-Z][\w-]*(?:\s+[a-zA-Z][\w-]*){0,3}?)(?=,|;|\.|\s+and\s+\()")
-_INTRO_GATE = re.compile(r"\b(?:[Ww]e|[Oo]ur|[Tt]he\s+proposed|dubbed|coined)\b")
+_GATE_WORDS = ("we", "our", "the proposed", "dubbed", "coined")
+
+
+def _gates(text: str) -> list[int]:
+    """Where a gate word starts a word, found by str.find in the lower-cased text (a regex alternation tries every
+    character); what follows is checked by the full pattern."""
+    lower, found = text.lower(), []
+    for word in _GATE_WORDS:
+        at = lower.find(word)
+        while at >= 0:
+            end = at + len(word)
+            if (not at or not lower[at - 1].isalnum()) and (end == len(lower) or not lower[end].isalnum()):
+                found.append(at)
+            at = lower.find(word, end)
+    return sorted(found)
 _NAME_TAIL = re.compile(r"(?:\s+(?:of|for|and|in|to|with))+$")
 
 
 def find_introduced_names(text: str) -> Iterator[NameHit]:
     """Names a paper introduces: "we propose Token Recycling", "our method, GemFilter,", "dubbed X"."""
-    for gate in _INTRO_GATE.finditer(text):  # every alternative starts at one of these words: try only there
-        m = _INTRODUCED.match(text, gate.start())
+    for at in _gates(text):  # every alternative starts at one of these words: try only there
+        m = _INTRODUCED.match(text, at)
         if m is None:
             continue
         group = next(g for g in ("name", "name2", "name3") if m.group(g))
