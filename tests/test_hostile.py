@@ -105,7 +105,8 @@ def test_files_of_random_bytes_are_read_or_skipped(data, suffix, gzip_it):
 
 def test_huge_lines_are_read_or_skipped(tmp_path):
     path = tmp_path / "huge.jsonl"
-    big = "We study the scaling of long documents in detail. " * 8_000 + "We run Llama 2 7B on A100 GPUs."  # 400 KB
+    # 400 KB; extraction reads the first 20,000 characters (kgbuild.extract.pipeline.MAX_ABSTRACT_CHARS)
+    big = "We run Llama 2 7B on A100 GPUs. " + "We study the scaling of long documents in detail. " * 8_000 + "H100."
     with path.open("w", encoding="utf-8") as fh:
         fh.write(json.dumps({"id": "big", "title": "Long " * 2_000, "abstract": big}) + "\n")
         fh.write('{"id": "broken", "title": "' + "x" * 4_000_000 + "\n")  # a 4 MB line that never closes
@@ -119,6 +120,7 @@ def test_huge_lines_are_read_or_skipped(tmp_path):
 
     extraction, _ = list(extract(papers))
     assert any(e.name == "A100" for e in extraction.entities)
+    assert not any(e.name == "H100" for e in extraction.entities)   # past the bound: not read
 
 
 def test_a_corrupt_gzip_is_one_reported_skip(tmp_path):
