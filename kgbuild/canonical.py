@@ -14,13 +14,25 @@ from typing import Any
 
 from .lexicon_index import Lexicon, default_lexicon, normalise, slugify
 
-__all__ = ["KINDS", "RULES", "canonical_id", "claim_id", "paper_node_id"]
+__all__ = ["KINDS", "RULES", "canonical_id", "claim_id", "label_of_id", "paper_node_id"]
 
 #: Node label -> id prefix.
 KINDS: dict[str, str] = {
     "Method": "method", "Model": "model", "Dataset": "dataset", "Hardware": "hardware", "Paper": "paper",
     "Vendor": "vendor", "HardwareClass": "class", "SpeedupClaim": "claim", "Finding": "finding",
 }
+
+_LABEL_OF_KIND = {kind: label for label, kind in KINDS.items()}
+
+
+def label_of_id(node_id: str) -> str | None:
+    """The label a node id's kind prefix names (None for an id of no known kind): ids carry their kind.
+
+    >>> label_of_id("class:gpu"), label_of_id("claim:3f2a9c01be-1"), label_of_id("x")
+    ('HardwareClass', 'SpeedupClaim', None)
+    """
+    return _LABEL_OF_KIND.get(node_id.split(":", 1)[0])
+
 
 #: Why a surface form got its node id: rule name -> meaning (the ``rule`` of the merge log, ``detail`` in brackets).
 RULES: dict[str, str] = {

@@ -73,7 +73,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    from .job import parse_sinks, run_build
+    from .job import STREAM_ABOVE, parse_sinks, run_build
     from .readers import sample_path
 
     inputs = list(args.inputs) + ([str(sample_path())] if args.sample else [])
@@ -86,6 +86,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
                         on_error=on_error, workers=args.workers, neo4j=neo4j, engine=args.engine,
                         scheduler=args.scheduler, shard_size=args.shard_size, full=args.full,
                         overrides=args.overrides,
+                        stream_above=STREAM_ABOVE if args.stream_above is None else args.stream_above,
                         progress=lambda it: _progress(it, "build"))
     print("\n".join(summary.lines()), file=sys.stderr)
     return 0
@@ -183,6 +184,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="Dask scheduler address (tcp://host:8786); default: a LocalCluster of --workers processes")
     p.add_argument("--shard-size", type=int, default=5000, metavar="N",
                    help="papers per extraction shard, the unit a crash can lose (default 5000)")
+    p.add_argument("--stream-above", type=int, default=None, metavar="N",
+                   help="build the graph streaming, in bounded memory, when there are more than N papers (default "
+                   "50000; 0: always); a streaming build skips report.html, GEXF, GraphML, Turtle and JSON-LD")
     p.add_argument("--full", action="store_true",
                    help="ignore OUT/state.json and extract every paper again (default: only new or changed papers)")
     p.add_argument("--neo4j-uri", default=os.environ.get("NEO4J_URI"), help="Bolt URI (default $NEO4J_URI)")

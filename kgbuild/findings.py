@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 from .lexicon_index import slugify
 
-__all__ = ["ClaimLink", "Finding", "finding_id", "group_claims"]
+__all__ = ["ClaimLink", "Finding", "finding_id", "finding_key", "group_claims"]
 
 
 class ClaimLink(NamedTuple):
@@ -75,6 +75,17 @@ class Finding:
                 "value_max": max(values)}
 
 
+def finding_key(c: ClaimLink) -> str:
+    """The id of the Finding a claim supports; a spooled build sorts claims by it to group them on disk.
+
+    >>> finding_key(ClaimLink("claim:p1-1", "p1", 2.0, "x", "", (None, ""), (None, "vLLM"), ("hardware:a100", "A100")))
+    'finding:unknown-in-p1--speedup-x--over--vllm--on--a100'
+    """
+    metric = c.metric.strip().lower() or "speedup"
+    method = _part(c.method) or f"unknown-in-{slugify(c.paper_id)}"
+    return finding_id(method, metric, c.unit, _part(c.baseline), _part(c.hardware))
+
+
 def group_claims(claims: Iterable[ClaimLink], names: Mapping[str, str]) -> list[Finding]:
     """Group claims into Findings, sorted by id; ``names`` gives a linked node's display name.
 
@@ -87,10 +98,7 @@ def group_claims(claims: Iterable[ClaimLink], names: Mapping[str, str]) -> list[
     """
     groups: dict[str, list[ClaimLink]] = {}
     for c in claims:
-        metric = c.metric.strip().lower() or "speedup"
-        method = _part(c.method) or f"unknown-in-{slugify(c.paper_id)}"
-        key = finding_id(method, metric, c.unit, _part(c.baseline), _part(c.hardware))
-        groups.setdefault(key, []).append(c)
+        groups.setdefault(finding_key(c), []).append(c)
     found = []
     for node_id in sorted(groups):
         members = sorted(groups[node_id])

@@ -1,68 +1,38 @@
 """The knowledge graph: a networkx MultiDiGraph built from Extractions by the contract in `kgbuild.vocab`.
 
-`build_graph` assembles it, `node_rows` / `edge_rows` are what every sink reads, and `KnowledgeGraph` wraps it with
-the questions of `kgbuild.queries`. Besides nodes and edges the graph holds ``G.graph["merge_log"]`` (the rows of
-`kgbuild.merge_log.merge_log`, which the RDF sink writes as PROV-O) and, when given, ``G.graph["overrides"]``.
+`build_graph` assembles it (with `kgbuild.assembly`, the code a spooled graph shares), `node_rows` / `edge_rows` are
+what every sink reads, and `KnowledgeGraph` wraps it with the questions of `kgbuild.queries`. Besides nodes and edges
+the graph holds ``G.graph["merge_log"]`` (the rows of `kgbuild.merge_log.merge_log`, which the RDF sink writes as
+PROV-O) and, when given, ``G.graph["overrides"]``. The row functions (`node_rows`, `edge_rows`, `node_label`,
+`merge_log_rows` …) also take a graph of rows (`GraphRows`): the spooled graph of a corpus too large for memory
+(`kgbuild.spool`).
 """
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, Union
 
 import networkx as nx
 
-from .canonical import KINDS, canonical_id, paper_node_id
-from .findings import ClaimLink, group_claims
-from .lexicon_index import Lexicon, default_lexicon, normalise
+from .assembly import (
+    ClaimInfo, EdgeKey, EdgeTally, NodeTally, assemble_paper, baseline_finder, catalogue_edges, edge_attrs,
+    finding_supports, link_claim, named_nodes,
+)
+from .findings import group_claims
+from .lexicon_index import Lexicon, default_lexicon
 from .merge_log import merge_log
-from .models import Extraction, Provenance
+from .models import Extraction
 from .overrides import OverridesLike, as_overrides
-from .resolve import MergeRecord, Resolution, find_baseline, resolve
-from .vocab import ENTITY_LABELS
+from .resolve import MergeRecord, Resolution, resolve
 
-__all__ = ["build_graph", "node_rows", "edge_rows", "KnowledgeGraph"]
+__all__ = ["build_graph", "node_rows", "edge_rows", "has_node", "node_label", "node_labels", "merge_log_rows",
+           "clean_props", "GraphRows", "GraphLike", "KnowledgeGraph"]
 
-_LABEL_OF_KIND = {kind: label for label, kind in KINDS.items()}
 Row = dict[str, str | int | float | bool | list[str]]
 
 
 # ----------------------------------------------------------------------------------------------------- assembly
-def _reading_order(p: Provenance) -> tuple:
-    return (p.paper_id, p.field != "title", p.sentence, p.start, p.end)
-
-
-def _provenance(p: Provenance | None, paper_id: str, extractor: str) -> dict[str, Any]:
-    return p.model_dump() if p is not None else {"paper_id": paper_id, "extractor": extractor}
-
-
-def _first(current: Provenance | None, candidate: Provenance | None) -> Provenance | None:
-    if candidate is None:
-        return current
-    return candidate if current is None or _reading_order(candidate) < _reading_order(current) else current
-
-
-@dataclass
-class _Node:
-    label: str
-    names: Counter = field(default_factory=Counter)
-    surfaces: set = field(default_factory=set)
-    papers: set = field(default_factory=set)
-    mentions: int = 0
-    proposed: bool = False
-    attrs: dict = field(default_factory=dict)
-    display: str | None = None   # fixed by the lexicon when it knows the thing
-
-
-@dataclass
-class _Edge:
-    papers: set = field(default_factory=set)
-    first: Provenance | None = None
-    mentions: int = 0
-    extra: dict = field(default_factory=dict)
-
-
 def _merge_duplicates(extractions: Iterable[Extraction]) -> list[Extraction]:
     """One Extraction per paper id, sorted by id, so any input order builds the same graph."""
     groups: dict[str, list[Extraction]] = defaultdict(list)
@@ -80,166 +50,48 @@ def _merge_duplicates(extractions: Iterable[Extraction]) -> list[Extraction]:
     return merged
 
 
-def _display(node: _Node, preferred: str = "") -> str:
-    if node.display:
-        return node.display
-    return min(node.names, key=lambda n: (-node.names[n], n != preferred, len(n), n))
-
-
 def _assemble(resolution: Resolution, lex: Lexicon) -> nx.MultiDiGraph:
-    ov = resolution.overrides
-    nodes: dict[str, _Node] = {}
-    edges: dict[tuple[str, str, str], _Edge] = defaultdict(_Edge)
-    fixed: dict[str, dict[str, Any]] = {}     # nodes that are not aggregated (papers, claims)
-
-    def edge(src: str, dst: str, type: str, pid: str, prov: Provenance | None, mentions: int = 1) -> _Edge:
-        e = edges[(src, dst, type)]
-        e.papers.add(pid)
-        e.first = _first(e.first, prov)
-        e.mentions += mentions
-        return e
-
+    nodes: dict[str, NodeTally] = {}
+    rows: dict[str, dict[str, Any]] = {}      # papers and claims: a later paper's replaces (ids equal but for case)
+    edges: dict[EdgeKey, EdgeTally] = defaultdict(EdgeTally)
+    claims: list[ClaimInfo] = []
+    hardware: list[list[str]] = []
     for rp in resolution.papers:
-        ex = rp.extraction
-        pid, pnode = ex.id, paper_node_id(ex.id)
-        fixed[pnode] = {"label": "Paper", "name": ex.title, "title": ex.title, "date": ex.date}
-        first_in_paper: dict[str, Provenance | None] = {}
-        proposed_in_paper: dict[str, bool] = defaultdict(bool)
-        mentions_in_paper: Counter = Counter()
-        for r in rp.entities:
-            n = nodes.setdefault(r.node_id, _Node(_LABEL_OF_KIND[r.node_id.split(":")[0]]))
-            n.names[r.display] += 1
-            n.surfaces.update([r.entity.name, *r.entity.aliases])
-            n.papers.add(pid)
-            n.mentions += max(1, len(r.entity.mentions))
-            n.proposed |= r.entity.proposed
-            if r.named:
-                n.display = r.display
-            first_in_paper[r.node_id] = _first(first_in_paper.get(r.node_id),
-                                               min(r.entity.mentions, key=_reading_order, default=None))
-            proposed_in_paper[r.node_id] |= r.entity.proposed
-            mentions_in_paper[r.node_id] += max(1, len(r.entity.mentions))
-            if n.label == "Hardware":
-                _hardware_facts(n, r, lex)
-            if r.family_id is not None:
-                n.attrs.setdefault("family", r.family_display)
-                n.attrs.setdefault("_sizes", Counter())[r.size] += 1
-                fam = nodes.setdefault(r.family_id, _Node("Model"))
-                fam.names[r.family_display] += 0      # known name, no mention of its own
-                edge(r.node_id, r.family_id, "VARIANT_OF", pid, first_in_paper[r.node_id])
-        for node_id in sorted(first_in_paper):
-            rel = "PROPOSES" if proposed_in_paper[node_id] else "MENTIONS"
-            edge(pnode, node_id, rel, pid, first_in_paper[node_id], mentions_in_paper[node_id])
-        datasets = [i for i in first_in_paper if i.startswith("dataset:")]
-        evaluated = [i for i in first_in_paper
-                     if i.startswith("model:") or (i.startswith("method:") and proposed_in_paper[i])]
-        for src in evaluated:
-            for dst in datasets:
-                edge(src, dst, "EVALUATED_ON", pid, first_in_paper[dst])
-        for rc in rp.claims:
-            c = rc.claim
-            fixed[rc.node_id] = {
-                "label": "SpeedupClaim", "name": f"{c.value:g}{c.unit} {c.metric}",
-                "value": float(c.value), "unit": c.unit, "metric": c.metric, "qualifier": c.qualifier,
-                "method": c.method, "baseline": c.baseline, "hardware": c.hardware, "evidence": c.evidence,
-                **_provenance(c.provenance, pid, ex.extractor)}
-            edge(pnode, rc.node_id, "REPORTS", pid, c.provenance)
-            # the faster side is a method or a model; a claim naming anything else keeps it as text only
-            if rc.method_id and rc.method_id.split(":", 1)[0] in ("method", "model"):
-                edge(rc.node_id, rc.method_id, "ACHIEVED_BY", pid, c.provenance)
-            if rc.hardware_id and rc.hardware_id.startswith("hardware:"):
-                edge(rc.node_id, rc.hardware_id, "MEASURED_ON", pid, c.provenance)
-
-    # baselines second: a baseline may name an entity that only another paper mentions
-    named = {node_id for node_id, n in nodes.items() if n.papers}
+        part = assemble_paper(rp, nodes, lex)
+        rows.update(part.nodes)
+        for key, (first, mentions) in part.edges.items():
+            edges[key].add(1, first, mentions)
+        claims += part.claims
+        hardware.append(part.hardware)
+    find = baseline_finder(named_nodes(nodes), lex, resolution.overrides)
     links = []
-    for rp in resolution.papers:
-        for rc in rp.claims:
-            c = rc.claim
-            target = rc.baseline_id or find_baseline(c.baseline, named, lexicon=lex, overrides=ov)
-            target = target if target != rc.method_id else None
-            if target:
-                edge(rc.node_id, target, "OVER", rp.extraction.id, c.provenance)
-            # a faster side left unlinked ("", or "our method" in a paper proposing several things) is unknown
-            method = (rc.method_id, c.method) if rc.method_id else (None, "")
-            links.append(ClaimLink(rc.node_id, rp.extraction.id, float(c.value), c.unit, c.metric, method,
-                                   (target, c.baseline), (rc.hardware_id, c.hardware)))
-
-    _catalogue_edges(nodes, edges, lex)
-    G = _to_networkx(nodes, edges, fixed, links)
+    for claim in claims:
+        target, link = link_claim(claim, find)
+        if target:
+            edges[(claim.claim_id, target, "OVER")].add(1, claim.span, 1)
+        links.append(link)
+    for key, papers in catalogue_edges(nodes, lex, hardware).items():
+        edges[key].add(papers, None, 0)
+    entity_rows = {node_id: n.row() for node_id, n in nodes.items()}
+    rows.update(entity_rows)
+    for finding in group_claims(links, {node_id: row["name"] for node_id, row in entity_rows.items()}):
+        rows[finding.node_id] = finding.row()
+        for claim_id, papers in finding_supports(finding).items():
+            edges[(claim_id, finding.node_id, "SUPPORTS")].add(papers, None, 0)
+    G = _to_networkx(rows, edges)
     G.graph["merge_log"] = merge_log(resolution.merges)
-    if ov:
-        G.graph["overrides"] = ov.as_dict()
+    if resolution.overrides:
+        G.graph["overrides"] = resolution.overrides.as_dict()
     return G
 
 
-def _hardware_facts(n: _Node, r: Any, lex: Lexicon) -> None:
-    facts: dict[str, str] = {}
-    if r.entry is not None and r.is_class:
-        facts["hw_class"] = r.entry.get("class", r.entry["name"])
-    elif r.entry is not None:
-        facts = {"vendor": r.entry.get("vendor"), "family": r.entry.get("family"),
-                 "architecture": r.entry.get("architecture"), "hw_class": r.entry.get("class")}
-    else:   # not in the catalogue: what the extractor wrote
-        a = r.entity.attributes
-        facts = {"vendor": a.get("vendor"), "family": a.get("family"), "architecture": a.get("architecture"),
-                 "hw_class": a.get("hw_class") or a.get("class")}
-    for key, value in facts.items():
-        if value:
-            n.attrs.setdefault(key, value)   # papers arrive sorted by id: the first paper's fact wins
-
-
-def _catalogue_edges(nodes: dict[str, _Node], edges: dict, lex: Lexicon) -> None:
-    for node_id, n in sorted(nodes.items()):
-        if n.label != "Hardware":
-            continue
-        for attr, label, rel in (("vendor", "Vendor", "MADE_BY"), ("hw_class", "HardwareClass", "IS_A")):
-            if not n.attrs.get(attr):
-                continue
-            target_id = canonical_id(n.attrs[attr], label, lexicon=lex)
-            target = nodes.setdefault(target_id, _Node(label))
-            entry = (lex.vendor_index if label == "Vendor" else lex.class_index).get(normalise(n.attrs[attr]))
-            shown = entry.get("class", entry["name"]) if entry and label == "HardwareClass" else None
-            target.display = shown or (entry["name"] if entry else None) or target.display
-            target.names[n.attrs[attr]] += 1
-            target.papers |= n.papers
-            n.attrs[attr] = target.display or n.attrs[attr]
-            e = edges[(node_id, target_id, rel)]
-            e.papers |= n.papers
-
-
-def _to_networkx(nodes: dict[str, _Node], edges: dict, fixed: dict[str, dict[str, Any]],
-                 links: list[ClaimLink]) -> nx.MultiDiGraph:
+def _to_networkx(rows: dict[str, dict[str, Any]], edges: dict[EdgeKey, EdgeTally]) -> nx.MultiDiGraph:
     G = nx.MultiDiGraph()
-    rows: dict[str, dict[str, Any]] = dict(fixed)
-    for node_id, n in nodes.items():
-        attrs = {k: v for k, v in n.attrs.items() if not k.startswith("_")}
-        if "_sizes" in n.attrs:
-            sizes: Counter = n.attrs["_sizes"]
-            attrs["size"] = min(sizes, key=lambda s: (-sizes[s], s))
-        # a tie between spellings of a variant goes to "<family> <size>" when the text has it
-        name = _display(n, f"{attrs.get('family')} {attrs.get('size')}")
-        row = {"label": n.label, "name": name, **attrs}
-        if n.label in ENTITY_LABELS:
-            row.update(aliases=sorted(n.surfaces - {name}), papers=len(n.papers), mentions=n.mentions,
-                       proposed=n.proposed)
-        elif n.label in ("Vendor", "HardwareClass"):
-            row["papers"] = len(n.papers)
-        rows[node_id] = row
-    for finding in group_claims(links, {node_id: row["name"] for node_id, row in rows.items()}):
-        rows[finding.node_id] = finding.row()
-        for c in finding.claims:
-            edges[(c.claim_id, finding.node_id, "SUPPORTS")].papers.add(c.paper_id)
     for node_id in sorted(rows):
         G.add_node(node_id, **{k: v for k, v in rows[node_id].items() if v is not None})
     for (src, dst, rel) in sorted(edges):
         e = edges[(src, dst, rel)]
-        attrs: dict[str, Any] = {"type": rel, "papers": len(e.papers), "weight": len(e.papers)}
-        if e.first is not None:
-            attrs.update(e.first.model_dump())
-        if rel in ("PROPOSES", "MENTIONS"):
-            attrs["mentions"] = e.mentions
-        G.add_edge(src, dst, key=rel, **attrs)
+        G.add_edge(src, dst, key=rel, **edge_attrs(rel, e.papers, e.first, e.mentions))
     return G
 
 
@@ -263,7 +115,28 @@ def build_graph(extractions: Iterable[Extraction], *, lexicon: Lexicon | None = 
 
 
 # ----------------------------------------------------------------------------------------------------- rows
-def _clean(attrs: dict[str, Any], drop: str) -> Row:
+class GraphRows(Protocol):
+    """A graph as rows, for a corpus too large for a networkx graph (`kgbuild.spool.SpooledGraph`).
+
+    Every sink that only needs rows takes one in place of a MultiDiGraph: rows are read again on each call, nodes
+    are looked up by id, and the ids carry their kind (`kgbuild.canonical.label_of_id`).
+    """
+
+    def node_rows(self) -> Iterator[tuple[str, str, Row]]: ...
+    def edge_rows(self) -> Iterator[tuple[str, str, str, Row]]: ...
+    def merge_log(self) -> Iterator[dict[str, Any]]: ...
+    def node_label(self, node_id: str) -> str | None: ...
+    def labels(self) -> set[str]: ...
+    def number_of_nodes(self) -> int: ...
+    def number_of_edges(self) -> int: ...
+
+
+#: What sinks write: the in-memory graph or a graph of rows.
+GraphLike = Union[nx.MultiDiGraph, GraphRows]
+
+
+def clean_props(attrs: dict[str, Any], drop: str) -> Row:
+    """``attrs`` without ``drop`` and None values, every value a str, int, float, bool or list of str."""
     row: Row = {}
     for key, value in attrs.items():
         if key == drop or value is None:
@@ -277,24 +150,56 @@ def _clean(attrs: dict[str, Any], drop: str) -> Row:
     return row
 
 
-def node_rows(G: nx.MultiDiGraph) -> Iterator[tuple[str, str, Row]]:
+def node_rows(G: GraphLike) -> Iterator[tuple[str, str, Row]]:
     """``(id, label, props)`` for every node; props hold only str/int/float/bool/list[str], no None.
 
     >>> next(r for r in node_rows(kg.graph) if r[0] == "hardware:mi250x")
     ('hardware:mi250x', 'Hardware', {'name': 'MI250X', 'vendor': 'AMD', 'family': 'Instinct', 'architecture': 'CDNA 2', 'hw_class': 'GPU', 'aliases': ['AMD Instinct MI250X'], 'papers': 1, 'mentions': 2, 'proposed': False})
     """
+    if not isinstance(G, nx.Graph):
+        yield from G.node_rows()
+        return
     for node_id, attrs in G.nodes(data=True):
-        yield node_id, attrs.get("label", ""), _clean(attrs, "label")
+        yield node_id, attrs.get("label", ""), clean_props(attrs, "label")
 
 
-def edge_rows(G: nx.MultiDiGraph) -> Iterator[tuple[str, str, str, Row]]:
+def edge_rows(G: GraphLike) -> Iterator[tuple[str, str, str, Row]]:
     """``(source, target, type, props)`` for every edge, with the same value types as `node_rows`.
 
     >>> [(s, t) for s, t, type, _ in edge_rows(kg.graph) if type == "OVER"][:2]
     [('claim:100c7e9da9-1', 'method:speculative-decoding'), ('claim:81c586c36c-2', 'method:vllm')]
     """
+    if not isinstance(G, nx.Graph):
+        yield from G.edge_rows()
+        return
     for src, dst, key, attrs in G.edges(keys=True, data=True):
-        yield src, dst, attrs.get("type", key), _clean(attrs, "type")
+        yield src, dst, attrs.get("type", key), clean_props(attrs, "type")
+
+
+def node_label(G: GraphLike, node_id: str) -> str | None:
+    """The label of node ``node_id``, None when the graph has no such node.
+
+    >>> node_label(kg.graph, "vendor:amd"), node_label(kg.graph, "vendor:nobody")
+    ('Vendor', None)
+    """
+    if not isinstance(G, nx.Graph):
+        return G.node_label(node_id)
+    return G.nodes[node_id].get("label") if node_id in G else None
+
+
+def has_node(G: GraphLike, node_id: str) -> bool:
+    """Whether the graph has node ``node_id``."""
+    return node_id in G if isinstance(G, nx.Graph) else G.node_label(node_id) is not None
+
+
+def node_labels(G: GraphLike) -> set[str]:
+    """The labels the graph's nodes have."""
+    return G.labels() if not isinstance(G, nx.Graph) else {label for _, label in G.nodes(data="label")}
+
+
+def merge_log_rows(G: GraphLike) -> Iterable[dict[str, Any]]:
+    """The merge log's rows (`kgbuild.merge_log.merge_log`) a graph holds, sorted by node, surface form and rule."""
+    return G.merge_log() if not isinstance(G, nx.Graph) else G.graph.get("merge_log", ())
 
 
 # ----------------------------------------------------------------------------------------------------- API object

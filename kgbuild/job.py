@@ -12,7 +12,7 @@ import time
 import warnings
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -23,7 +23,7 @@ from .shards import ShardRecord, ShardWriter, output_error, sha256_file, write_a
 from .state import EXTRACTIONS_DIR, STATE_FILE, ExtractionStore, content_hash
 
 __all__ = ["DEFAULT_SINKS", "ALL_SINKS", "DEFAULT_SHARD_SIZE", "DEFAULT_SHARD_ROWS", "WHOLE_RDF_MAX_TRIPLES",
-           "BuildSummary", "run_build", "parse_sinks"]
+           "STREAM_ABOVE", "WHOLE_GRAPH_SINKS", "BuildSummary", "run_build", "parse_sinks"]
 
 #: Written by default: every embedded target, no server needed.
 DEFAULT_SINKS = ("rdf", "sparql-store", "cypher-store", "gexf", "graphml", "csv", "report")
@@ -35,6 +35,13 @@ DEFAULT_SHARD_ROWS = 1_000_000
 #: Turtle and JSON-LD are serialized through an in-memory rdflib graph (~10,000 triples/s, 1 KB a triple), so past
 #: this many triples only the N-Triples shards are written, with a note.
 WHOLE_RDF_MAX_TRIPLES = 300_000
+#: Above this many papers the graph is built streaming (`kgbuild.spool`): a networkx graph takes ~55 KB a paper
+#: (5.5 GB at 100,000), the spooled one holds only the entity nodes in memory.
+STREAM_ABOVE = 50_000
+#: Sinks that need the whole networkx graph in memory; a streaming build skips them, with a note.
+WHOLE_GRAPH_SINKS = {"gexf": "graph.gexf", "graphml": "graph.graphml", "report": "report.html"}
+#: Ladybug's buffer pool in a streaming build (its default is most of the machine's memory).
+STREAM_LADYBUG_MIB = 128
 
 
 @dataclass
@@ -143,8 +150,8 @@ def run_build(paths: Iterable[str | Path], out: str | Path, *, sinks: Iterable[s
               format: str | None = None, on_error: str = "fail", workers: int = 1, engine: str = "local",
               scheduler: str | None = None, shard_size: int = DEFAULT_SHARD_SIZE,
               shard_rows: int = DEFAULT_SHARD_ROWS, full: bool = False,
-              whole_rdf_max_triples: int = WHOLE_RDF_MAX_TRIPLES, neo4j: dict[str, Any] | None = None,
-              overrides: str | Path | None = None,
+              whole_rdf_max_triples: int = WHOLE_RDF_MAX_TRIPLES, stream_above: int = STREAM_ABOVE,
+              neo4j: dict[str, Any] | None = None, overrides: str | Path | None = None,
               progress: Callable[[Iterable[str]], Iterable[str]] = lambda it: it) -> BuildSummary:
     """Build the graph of ``paths`` and write it to ``out/`` in each sink; returns the closing summary.
 
@@ -160,6 +167,10 @@ def run_build(paths: Iterable[str | Path], out: str | Path, *, sinks: Iterable[s
         Forget the state and extract every paper again.
     whole_rdf_max_triples
         Largest graph, in triples, also written as ``graph.ttl`` and ``graph.jsonld`` (0: N-Triples only).
+    stream_above
+        Above this many papers the graph is built streaming (`kgbuild.spool`, in ``out/.graph-spool.sqlite`` while
+        the build runs; 0: always): the same nodes, edges and merge log in bounded memory, without the sinks that
+        need the whole graph in memory (`WHOLE_GRAPH_SINKS`, Turtle and JSON-LD), each skipped with a note.
     overrides
         A TOML file of manual ``same``/``different`` rules (see `kgbuild.overrides`); read before any paper, and
         copied to ``out/overrides.toml`` (an empty file when none) so `kgbuild explain` answers with the same rules.
@@ -172,13 +183,13 @@ def run_build(paths: Iterable[str | Path], out: str | Path, *, sinks: Iterable[s
     ...     _ = src.write_text(json.dumps({"id": "p1", "title": "Faster decoding on MI250X",
     ...                                    "abstract": "We run Llama 2 7B on AMD MI250X GPUs."}) + "\\n")
     ...     first = run_build([src], Path(tmp) / "out", sinks=["rdf"])
-    ...     again = run_build([src], Path(tmp) / "out", sinks=["rdf"])
+    ...     again = run_build([src], Path(tmp) / "out", sinks=["rdf"], stream_above=0)
     >>> (first.extracted, first.reused), (again.extracted, again.reused), first.triples == again.triples
     ((1, 0), (0, 1), True)
     """
     from .engines import extract_lines
-    from .graph import KnowledgeGraph
-    from .merge_log import merge_log_lines
+    from .graph import merge_log_rows
+    from .merge_log import merge_log_line
     from .overrides import read_overrides
     from .readers import ReadReport, read_papers
 
@@ -209,29 +220,57 @@ def run_build(paths: Iterable[str | Path], out: str | Path, *, sinks: Iterable[s
         summary.outputs["extract"] = str(out / STATE_FILE)
 
         t0 = time.perf_counter()
+        streaming = stream_above == 0 or len(current) > stream_above
         listing = _guarded(out, "extractions", lambda: ShardWriter(out, "extractions", ".jsonl", shard_rows, root=out))
-        try:
-            kg = KnowledgeGraph.from_extractions(_counted(_listed(store, current, listing), summary), overrides=rules)
+        extractions = _counted(_listed(store, current, listing), summary)
+        with _graph(extractions, out, rules, streaming, listing) as G:
             outputs: dict[str, list[ShardRecord]] = {"extractions": _guarded(out, "extractions", listing.close)}
-        except BaseException:
-            listing.abort()
-            raise
-        G = kg.graph
-        summary.nodes, summary.edges = G.number_of_nodes(), G.number_of_edges()
-        overrides_text = Path(overrides).read_text(encoding="utf-8") if overrides is not None else ""
-        _guarded(out / "overrides.toml", "the overrides copy",
-                 lambda: (out / "overrides.toml").write_text(overrides_text, encoding="utf-8"))
-        merges = merge_log_lines(kg)
-        outputs["merges"] = _guarded(out / "merges.jsonl", "the merge log",
-                                     lambda: write_shards(merges, out, "merges", ".jsonl", shard_rows, root=out))
-        del merges
-        summary.seconds["graph"] = time.perf_counter() - t0
-        summary.outputs["graph"] = str(out / outputs["extractions"][0].file)
-        stores = _write_sinks(G, out, sinks, summary, outputs, shard_rows, whole_rdf_max_triples, neo4j)
+            summary.nodes, summary.edges = G.number_of_nodes(), G.number_of_edges()
+            overrides_text = Path(overrides).read_text(encoding="utf-8") if overrides is not None else ""
+            _guarded(out / "overrides.toml", "the overrides copy",
+                     lambda: (out / "overrides.toml").write_text(overrides_text, encoding="utf-8"))
+            merges = map(merge_log_line, merge_log_rows(G))
+            outputs["merges"] = _guarded(out / "merges.jsonl", "the merge log",
+                                         lambda: write_shards(merges, out, "merges", ".jsonl", shard_rows, root=out))
+            summary.seconds["graph"] = time.perf_counter() - t0
+            summary.outputs["graph"] = str(out / outputs["extractions"][0].file)
+            if streaming:
+                summary.notes.append(f"the graph of {summary.papers:,} papers was built streaming (over "
+                                     f"--stream-above {stream_above:,})")
+            stores = _write_sinks(G, out, sinks, summary, outputs, shard_rows, whole_rdf_max_triples, neo4j)
         write_manifest(out, outputs, keep=(EXTRACTIONS_DIR,), papers=summary.papers, nodes=summary.nodes,
                        edges=summary.edges, triples=summary.triples, stores=stores, state=STATE_FILE)
         write_atomic(out / "summary.json", json.dumps(summary.__dict__, indent=2, sort_keys=True) + "\n")
     return summary
+
+
+@contextmanager
+def _graph(extractions: Iterable[Extraction], out: Path, rules: Any, streaming: bool,
+           listing: ShardWriter) -> Iterator[Any]:
+    """The graph of the extractions: a networkx MultiDiGraph, or when ``streaming`` a `kgbuild.spool.SpooledGraph`
+    whose file is removed when the block ends. ``listing`` is aborted if building fails."""
+    import sqlite3
+
+    from .graph import KnowledgeGraph
+    from .spool import SPOOL_FILE, spool_graph
+
+    try:
+        with ExitStack() as stack:
+            if not streaming:
+                yield KnowledgeGraph.from_extractions(extractions, overrides=rules).graph
+                return
+            spool = out / SPOOL_FILE
+            try:
+                graph = stack.enter_context(spool_graph(extractions, spool, overrides=rules))
+            except OSError as e:
+                raise output_error(spool, e, "the graph spool") from e
+            except sqlite3.Error as e:   # "database or disk is full"
+                raise SinkError(f"{spool}: cannot write the graph spool ({e}) — free disk space (or choose another "
+                                "--out), then run the same command again: it resumes") from e
+            yield graph
+    except BaseException:
+        listing.abort()
+        raise
 
 
 def _guarded(path: Path, what: str, write: Callable[[], Any]) -> Any:
@@ -252,9 +291,14 @@ def _file_records(out: Path, paths: Iterable[Path], records: int | None = None) 
 def _write_sinks(G: Any, out: Path, sinks: tuple[str, ...], summary: BuildSummary,
                  outputs: dict[str, list[ShardRecord]], shard_rows: int, whole_rdf_max_triples: int,
                  neo4j: dict[str, Any] | None) -> dict[str, str]:
-    """Write each sink, recording files in ``outputs``; returns the store folders (not hashed: databases)."""
+    """Write each sink, recording files in ``outputs``; returns the store folders (not hashed: databases).
+
+    ``G`` is a MultiDiGraph, or a `kgbuild.spool.SpooledGraph` in a streaming build: then `WHOLE_GRAPH_SINKS` are
+    skipped with a note, and the stores are loaded with bounded memory.
+    """
     from .sinks import write
 
+    streaming = _is_spooled(G)
     stores: dict[str, str] = {}
     targets = {"sparql-store": out / "sparql-store", "cypher-store": out / "cypher-store",
                "gexf": out / "graph.gexf", "graphml": out / "graph.graphml", "csv": out / "neo4j-import",
@@ -263,6 +307,10 @@ def _write_sinks(G: Any, out: Path, sinks: tuple[str, ...], summary: BuildSummar
         t = time.perf_counter()
         target = targets.get(name, out)
         try:
+            if streaming and name in WHOLE_GRAPH_SINKS:
+                _skip(summary, f"{WHOLE_GRAPH_SINKS[name]} not written: it is made from the whole graph in memory, "
+                               "which a streaming build never holds")
+                continue
             if name == "neo4j":
                 options = dict(neo4j or {})
                 write(G, None, "neo4j", **options)
@@ -279,18 +327,40 @@ def _write_sinks(G: Any, out: Path, sinks: tuple[str, ...], summary: BuildSummar
                 export = write(G, target, "csv")
                 outputs[name] = _file_records(out, export.files)
                 summary.outputs[name] = str(target)
+            elif name in ("sparql-store", "cypher-store"):
+                write(G, target, name, **_store_options(name, out, outputs, streaming))
+                stores[name] = target.name
+                summary.outputs[name] = str(target)
             else:
-                options = {"overwrite": True} if name in ("sparql-store", "cypher-store") else {}
-                write(G, target, name, **options)
-                if name in ("sparql-store", "cypher-store"):
-                    stores[name] = target.name
-                else:
-                    outputs[name] = _file_records(out, [target])
+                write(G, target, name)
+                outputs[name] = _file_records(out, [target])
                 summary.outputs[name] = str(target)
         except OSError as e:
             raise output_error(target, e, f"the {name} output") from e
         summary.seconds[name] = time.perf_counter() - t
     return stores
+
+
+def _store_options(name: str, out: Path, outputs: dict[str, list[ShardRecord]], streaming: bool) -> dict[str, Any]:
+    """The SPARQL store loads the N-Triples shards when the RDF sink wrote them; Ladybug's memory is bounded when
+    streaming."""
+    options: dict[str, Any] = {"overwrite": True}
+    if name == "sparql-store" and "ntriples" in outputs:
+        options["ntriples"] = [out / record.file for record in outputs["ntriples"]]
+    if name == "cypher-store" and streaming:
+        options["memory_mib"] = STREAM_LADYBUG_MIB
+    return options
+
+
+def _is_spooled(G: Any) -> bool:
+    from .spool import SpooledGraph
+
+    return isinstance(G, SpooledGraph)
+
+
+def _skip(summary: BuildSummary, note: str) -> None:
+    warnings.warn(note, stacklevel=4)
+    summary.notes.append(note)
 
 
 def _write_rdf(G: Any, out: Path, summary: BuildSummary, outputs: dict[str, list[ShardRecord]],
@@ -300,11 +370,14 @@ def _write_rdf(G: Any, out: Path, summary: BuildSummary, outputs: dict[str, list
 
     outputs["ntriples"] = write_shards(generate_ntriples(G), out, "graph", ".nt", shard_rows, root=out)
     summary.triples = sum(r.records for r in outputs["ntriples"])
-    if summary.triples <= max_triples:
+    if _is_spooled(G):
+        if max_triples:
+            _skip(summary, "graph.ttl and graph.jsonld not written: they are serialized from the whole graph in "
+                           "memory, which a streaming build never holds; the N-Triples shards hold the same graph")
+    elif summary.triples <= max_triples:
         outputs["rdf"] = _file_records(out, write_rdf(G, out / "graph.ttl", formats=("ttl", "jsonld")))
     elif max_triples:
-        note = (f"graph.ttl and graph.jsonld not written: {summary.triples:,} triples is over {max_triples:,} "
-                "(they are serialized in memory, slowly); the N-Triples shards hold the same graph")
-        warnings.warn(note, stacklevel=3)
-        summary.notes.append(note)
+        _skip(summary, f"graph.ttl and graph.jsonld not written: {summary.triples:,} triples is over "
+                       f"{max_triples:,} (they are serialized in memory, slowly); the N-Triples shards hold the same "
+                       "graph")
     return str(out / outputs["ntriples"][0].file)

@@ -16,13 +16,40 @@ import networkx as nx
 from .canonical import RULES
 from .resolve import MergeRecord
 
-__all__ = ["RULES", "merge_log", "merge_log_lines"]
+__all__ = ["RULES", "best_records", "log_row", "merge_log", "merge_log_line", "merge_log_lines", "ranked"]
 
 
-def _reading_order(r: MergeRecord) -> tuple:
+Ranked = tuple[tuple, dict[str, Any]]   # a record's place in reading order, and its `MergeRecord.as_dict`
+
+
+def _reading_order(r: MergeRecord, row: dict[str, Any]) -> tuple:
     p = r.provenance
     where = (p.field != "title", p.sentence, p.start, p.end) if p is not None else (True, 1 << 30, 0, 0)
-    return (r.evidence is None, r.paper_id, *where, json.dumps(r.as_dict(), sort_keys=True))
+    return (r.evidence is None, r.paper_id, *where, json.dumps(row, sort_keys=True))
+
+
+def ranked(r: MergeRecord) -> Ranked:
+    """A record as the log compares it: the earliest with evidence text (else the earliest) stands for its form."""
+    row = r.as_dict()
+    return _reading_order(r, row), row
+
+
+def best_records(records: Iterable[MergeRecord]) -> dict[tuple[str, str, str], tuple[set[str], Ranked]]:
+    """Per ``(node_id, surface, rule)``: the papers that resolved the form so, and the record the log shows."""
+    groups: dict[tuple[str, str, str], tuple[set[str], Ranked]] = {}
+    for r in records:
+        key, candidate = (r.node_id, r.surface, r.rule), ranked(r)
+        papers, best = groups.setdefault(key, (set(), candidate))
+        papers.add(r.paper_id)
+        if candidate[0] < best[0]:
+            groups[key] = (papers, candidate)
+    return groups
+
+
+def log_row(row: dict[str, Any], papers: int) -> dict[str, Any]:
+    """The merge-log row of a form from its shown record (`MergeRecord.as_dict`) and its paper count."""
+    return {**{k: row[k] for k in ("node_id", "surface", "rule", "detail")}, "papers": papers,
+            **{k: row[k] for k in ("paper_id", "field", "sentence", "start", "end", "evidence")}}
 
 
 def merge_log(records: Iterable[MergeRecord]) -> list[dict[str, Any]]:
@@ -38,19 +65,13 @@ def merge_log(records: Iterable[MergeRecord]) -> list[dict[str, Any]]:
     >>> [(r["surface"], r["rule"], r["detail"], r["papers"]) for r in rows if r["node_id"] == "hardware:mi250x"]
     [('AMD Instinct MI250X', 'normalisation', 'MI250X', 1), ('MI250X', 'exact', None, 1)]
     """
-    groups: dict[tuple[str, str, str], tuple[set[str], MergeRecord]] = {}
-    for r in records:
-        papers, best = groups.setdefault((r.node_id, r.surface, r.rule), (set(), r))
-        papers.add(r.paper_id)
-        if _reading_order(r) < _reading_order(best):
-            groups[(r.node_id, r.surface, r.rule)] = (papers, r)
-    rows = []
-    for key in sorted(groups):
-        papers, best = groups[key]
-        row = best.as_dict()
-        rows.append({**{k: row[k] for k in ("node_id", "surface", "rule", "detail")}, "papers": len(papers),
-                     **{k: row[k] for k in ("paper_id", "field", "sentence", "start", "end", "evidence")}})
-    return rows
+    groups = best_records(records)
+    return [log_row(groups[key][1][1], len(groups[key][0])) for key in sorted(groups)]
+
+
+def merge_log_line(row: dict[str, Any]) -> str:
+    """One row as a line of ``merges.jsonl`` (keys sorted, no newline)."""
+    return json.dumps(row, sort_keys=True, ensure_ascii=False)
 
 
 def merge_log_lines(source: Any) -> list[str]:
@@ -68,4 +89,4 @@ def merge_log_lines(source: Any) -> list[str]:
         rows = graph.graph["merge_log"]
     else:
         rows = merge_log(getattr(source, "merges", source))
-    return [json.dumps(row, sort_keys=True, ensure_ascii=False) for row in rows]
+    return [merge_log_line(row) for row in rows]

@@ -15,14 +15,13 @@ from typing import Any
 import networkx as nx
 
 from ..errors import ReaderError
-from ..resolve import KINDS
+from ..canonical import label_of_id
 from ..vocab import NODE_LABELS
 
 __all__ = ["write_graph_json", "read_graph_json", "load_graph_for_report", "GRAPH_FILES"]
 
 #: What `load_graph_for_report` looks for in an output directory, first match wins.
 GRAPH_FILES: tuple[str, ...] = ("graph.json", "graph.graphml", "extractions.jsonl")
-_LABEL_OF_KIND = {kind: label for label, kind in KINDS.items()}
 _LIST_KEYS = ("aliases",)
 _GEPHI_NAMES = {"paper_count": "papers", "span_start": "start", "span_end": "end", "node_id": "id"}
 _GEPHI_ONLY = ("r", "g", "b", "color")
@@ -94,7 +93,7 @@ def _read_graphml(path: Path) -> nx.MultiDiGraph:
         if attrs.get("type") in NODE_LABELS and "name" not in attrs:     # the gephi sink's naming
             attrs["name"], attrs["label"] = attrs.get("label", node), attrs.pop("type")
         elif attrs.get("label") not in NODE_LABELS:
-            label = _LABEL_OF_KIND.get(str(node).split(":", 1)[0])
+            label = label_of_id(str(node))
             if label is not None:
                 attrs.setdefault("name", attrs.get("label", node))
                 attrs["label"] = label

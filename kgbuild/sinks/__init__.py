@@ -1,11 +1,15 @@
 """Sinks: one module per target, looked up by name in `SINKS` and imported on first use.
 
 Every sink is ``write_<format>(graph, target, **options)`` over the rows of `kgbuild.graph.node_rows` /
-`kgbuild.graph.edge_rows`.
+`kgbuild.graph.edge_rows`. The sinks that need only rows (RDF N-Triples, the SPARQL and Cypher stores, CSV, Neo4j,
+FalkorDB) also take a graph of rows (`kgbuild.spool.SpooledGraph`); Turtle, JSON-LD, Gephi and the report need the
+networkx graph.
 """
 from __future__ import annotations
 
 from typing import Any
+
+import networkx as nx
 
 from ..registry import Registry
 
@@ -42,11 +46,13 @@ SINKS = Registry(
 
 
 def write(graph: Any, target: Any, format: str, **options: Any) -> Any:
-    """Write ``graph`` (a MultiDiGraph or a KnowledgeGraph) to ``target`` with the sink named ``format``.
+    """Write ``graph`` (a MultiDiGraph, a KnowledgeGraph or a graph of rows, `kgbuild.graph.GraphRows`) to
+    ``target`` with the sink named ``format``.
 
     >>> SINKS.canonical("ttl"), SINKS.canonical("GEXF")
     ('turtle', 'gexf')
     """
     # a KnowledgeGraph holds its MultiDiGraph in .graph (a networkx graph's own .graph is its attribute dict)
-    graph = graph if hasattr(graph, "nodes") else graph.graph
+    if not isinstance(graph, nx.Graph):
+        graph = getattr(graph, "graph", graph)
     return SINKS.get(format)(graph, target, **options)

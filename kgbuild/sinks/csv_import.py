@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 import networkx as nx
 
 from ..errors import SinkError
-from ..graph import edge_rows, node_rows
+from ..graph import GraphLike, edge_rows, node_label, node_rows
 from ..vocab import EDGE_TYPES, NODE_LABELS
 from .cypher_store import EDGE_PROPERTIES, NODE_PROPERTIES
 
@@ -33,7 +33,8 @@ _DELIMITER_STANDIN = "\uff5c"  # FULLWIDTH VERTICAL LINE: looks like "|" to a re
 
 
 class CsvTable(NamedTuple):
-    """One CSV file: its name, label or (type, source, target), the property columns and the data rows."""
+    """One CSV file: its name, label or (type, source, target), the property columns and the data rows (empty
+    when `write_csv` streamed them to the file)."""
 
     file: str
     kind: str  # "nodes" or "relationships"
@@ -81,7 +82,48 @@ def _cells(props: dict[str, Any], columns: dict[str, str], delimiter: str, where
     return [_cell(props.get(key), kind, delimiter, where, notes) for key, kind in columns.items()]
 
 
-def generate_csv(G: nx.MultiDiGraph, array_delimiter: str = "|") -> Iterator[CsvTable]:
+def _check_delimiter(array_delimiter: str) -> None:
+    if len(array_delimiter) != 1 or array_delimiter in ',"\n\r':
+        raise ValueError(f"array_delimiter must be one character other than comma, quote or newline, "
+                         f"got {array_delimiter!r}")
+
+
+def _rows(G: GraphLike, array_delimiter: str) -> Iterator[tuple[tuple[str, ...], list[str]]]:
+    """Every node, then every edge, as ``(label,)`` or ``(type, source label, target label)`` and its CSV row."""
+    notes: Counter[str] = Counter()
+    for node, label, props in node_rows(G):
+        if label not in NODE_PROPERTIES:
+            raise SinkError(f"node {node!r}: label {label!r} is not one of kgbuild.vocab.NODE_LABELS — "
+                            "build the graph with kgbuild.graph.build_graph")
+        yield (label,), [node, *_cells(props, NODE_PROPERTIES[label], array_delimiter, node, notes), label]
+    for src, dst, edge_type, props in edge_rows(G):
+        sources, targets, _ = EDGE_TYPES.get(edge_type, ((), (), ""))
+        source, target = node_label(G, src), node_label(G, dst)
+        if source not in sources or target not in targets:
+            raise SinkError(f"edge {src!r} -[{edge_type}]-> {dst!r}: kgbuild.vocab.EDGE_TYPES has no "
+                            f"{edge_type} from {source} to {target} — fix the graph or the vocabulary")
+        where = f"{src}-[{edge_type}]->{dst}"
+        yield (edge_type, source, target), [src, dst, edge_type, *_cells(props, EDGE_PROPERTIES, array_delimiter,
+                                                                          where, notes)]
+    for note, count in notes.items():
+        warnings.warn(f"CSV sink: {note} ({count}x)", stacklevel=3)
+
+
+def _table(labels: tuple[str, ...], rows: list[list[str]]) -> CsvTable:
+    if len(labels) == 1:
+        return CsvTable(f"nodes_{labels[0]}.csv", "nodes", labels, NODE_PROPERTIES[labels[0]], rows)
+    return CsvTable(f"relationships_{'_'.join(labels)}.csv", "relationships", labels, EDGE_PROPERTIES, rows)
+
+
+def _in_order(keys: Iterable[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """Nodes per label, then relationships per (type, source label, target label), in `kgbuild.vocab` order."""
+    order = [(label,) for label in NODE_LABELS]
+    order += [(t, s, d) for t, (sources, targets, _) in EDGE_TYPES.items() for s in sources for d in targets]
+    present = set(keys)
+    return [key for key in order if key in present]
+
+
+def generate_csv(G: GraphLike, array_delimiter: str = "|") -> Iterator[CsvTable]:
     """The CSV tables of ``G``: nodes per label, then relationships per (type, source label, target label).
 
     >>> G = nx.MultiDiGraph()
@@ -90,38 +132,12 @@ def generate_csv(G: nx.MultiDiGraph, array_delimiter: str = "|") -> Iterator[Csv
     >>> table.file, table.header[:3], table.rows[0][:3]
     ('nodes_Method.csv', ['id:ID', 'name', 'aliases:string[]'], ['method:a', 'A', 'a1|a2'])
     """
-    if len(array_delimiter) != 1 or array_delimiter in ',"\n\r':
-        raise ValueError(f"array_delimiter must be one character other than comma, quote or newline, "
-                         f"got {array_delimiter!r}")
-    notes: Counter[str] = Counter()
-    labels: dict[str, str] = {}
-    nodes: dict[str, list[list[str]]] = {}
-    for node, label, props in node_rows(G):
-        if label not in NODE_PROPERTIES:
-            raise SinkError(f"node {node!r}: label {label!r} is not one of kgbuild.vocab.NODE_LABELS — "
-                            "build the graph with kgbuild.graph.build_graph")
-        labels[node] = label
-        row = [node, *_cells(props, NODE_PROPERTIES[label], array_delimiter, node, notes), label]
-        nodes.setdefault(label, []).append(row)
-    edges: dict[tuple[str, str, str], list[list[str]]] = {}
-    for src, dst, edge_type, props in edge_rows(G):
-        sources, targets, _ = EDGE_TYPES.get(edge_type, ((), (), ""))
-        if labels[src] not in sources or labels[dst] not in targets:
-            raise SinkError(f"edge {src!r} -[{edge_type}]-> {dst!r}: kgbuild.vocab.EDGE_TYPES has no "
-                            f"{edge_type} from {labels[src]} to {labels[dst]} — fix the graph or the vocabulary")
-        where = f"{src}-[{edge_type}]->{dst}"
-        row = [src, dst, edge_type, *_cells(props, EDGE_PROPERTIES, array_delimiter, where, notes)]
-        edges.setdefault((edge_type, labels[src], labels[dst]), []).append(row)
-    for label in NODE_LABELS:
-        if label in nodes:
-            yield CsvTable(f"nodes_{label}.csv", "nodes", (label,), NODE_PROPERTIES[label], nodes[label])
-    for edge_type, (sources, targets, _) in EDGE_TYPES.items():
-        for key in [(edge_type, s, t) for s in sources for t in targets]:
-            if key in edges:
-                yield CsvTable(f"relationships_{'_'.join(key)}.csv", "relationships", key, EDGE_PROPERTIES,
-                               edges[key])
-    for note, count in notes.items():
-        warnings.warn(f"CSV sink: {note} ({count}x)", stacklevel=2)
+    _check_delimiter(array_delimiter)
+    tables: dict[tuple[str, ...], list[list[str]]] = {}
+    for key, row in _rows(G, array_delimiter):
+        tables.setdefault(key, []).append(row)
+    for key in _in_order(tables):
+        yield _table(key, tables[key])
 
 
 def import_script(tables: Iterable[CsvTable], array_delimiter: str = "|", multiline: bool = False) -> str:
@@ -176,8 +192,10 @@ def load_script(tables: Iterable[CsvTable], array_delimiter: str = "|") -> str:
     return "\n".join(out) + "\n"
 
 
-def write_csv(G: nx.MultiDiGraph, out_dir: str | Path, *, array_delimiter: str = "|") -> CsvExport:
+def write_csv(G: GraphLike, out_dir: str | Path, *, array_delimiter: str = "|") -> CsvExport:
     """Write the CSV files, ``import.sh`` and ``load.cypher`` for ``G`` into ``out_dir`` (created if missing).
+
+    Rows are written as they are read, one open file per table, so a graph of rows is never held in memory.
 
     Examples
     --------
@@ -187,23 +205,29 @@ def write_csv(G: nx.MultiDiGraph, out_dir: str | Path, *, array_delimiter: str =
     ...     sorted(p.name for p in export.files)[:3]
     ['import.sh', 'load.cypher', 'nodes_Dataset.csv']
     """
+    _check_delimiter(array_delimiter)
     out = Path(out_dir)
+    files: dict[tuple[str, ...], tuple[Any, Any]] = {}
+    multiline, nodes, edges = False, 0, 0
     try:
         out.mkdir(parents=True, exist_ok=True)
-        tables = list(generate_csv(G, array_delimiter))
-        files, multiline = [], False
-        for table in tables:
-            path = out / table.file
-            with path.open("w", encoding="utf-8", newline="") as f:
-                writer = csv.writer(f, lineterminator="\n")
-                writer.writerow(table.header)
-                writer.writerows(table.rows)
-            multiline = multiline or any("\n" in cell or "\r" in cell for row in table.rows for cell in row)
-            files.append(path)
+        try:
+            for key, row in _rows(G, array_delimiter):
+                if key not in files:
+                    fh = (out / _table(key, []).file).open("w", encoding="utf-8", newline="")
+                    files[key] = (fh, csv.writer(fh, lineterminator="\n"))
+                    files[key][1].writerow(_table(key, []).header)
+                files[key][1].writerow(row)
+                multiline = multiline or any("\n" in cell or "\r" in cell for cell in row)
+                nodes, edges = (nodes + 1, edges) if len(key) == 1 else (nodes, edges + 1)
+        finally:
+            for fh, _ in files.values():
+                fh.close()
+        tables = [_table(key, []) for key in _in_order(files)]
         script = out / "import.sh"
         script.write_text(import_script(tables, array_delimiter, multiline), encoding="utf-8")
         script.chmod(0o755)
         (out / "load.cypher").write_text(load_script(tables, array_delimiter), encoding="utf-8")
     except OSError as e:
         raise SinkError(f"{out}: cannot write the CSV files ({e.strerror or e}) — choose a writable directory") from e
-    return CsvExport(G.number_of_nodes(), G.number_of_edges(), files + [script, out / "load.cypher"])
+    return CsvExport(nodes, edges, [out / t.file for t in tables] + [script, out / "load.cypher"])

@@ -11,9 +11,8 @@ import os
 import time
 from typing import Any
 
-import networkx as nx
-
 from ..errors import SinkError
+from ..graph import GraphLike, node_labels
 from .neo4j import DEFAULT_BATCH_BYTES, Neo4jLoad, generate_neo4j
 
 __all__ = ["DEFAULT_GRAPH", "write_falkordb"]
@@ -34,7 +33,7 @@ def _constraints(graph: Any, labels: set[str]) -> None:
                 raise
 
 
-def write_falkordb(G: nx.MultiDiGraph, target: str | None = None, graph: str = DEFAULT_GRAPH, *,
+def write_falkordb(G: GraphLike, target: str | None = None, graph: str = DEFAULT_GRAPH, *,
                    batch_rows: int = 5_000, batch_bytes: int = DEFAULT_BATCH_BYTES,
                    create_schema: bool = True) -> Neo4jLoad:
     """MERGE ``G`` into the FalkorDB graph ``graph``; loading twice leaves the same nodes and relationships.
@@ -72,7 +71,7 @@ def write_falkordb(G: nx.MultiDiGraph, target: str | None = None, graph: str = D
         db = falkordb.FalkorDB.from_url(url)
         g = db.select_graph(graph)
         if create_schema:
-            _constraints(g, {label for _, label in G.nodes(data="label")})
+            _constraints(g, node_labels(G))
         for batch in generate_neo4j(G, batch_rows, batch_bytes, escape_strings=False):
             query = batch.query
             for attempt in range(_RETRIES):

@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 import networkx as nx
 
 from ..errors import SinkError
-from ..graph import edge_rows, node_rows
+from ..graph import GraphLike, edge_rows, node_label, node_labels, node_rows
 from ..vocab import EDGE_TYPES, NODE_LABELS
 
 __all__ = [
@@ -56,11 +56,13 @@ _ELLIPSIS = "…"
 
 
 class Batch(NamedTuple):
-    """One statement: ``query`` run with ``{"rows": rows}``; ``kind`` is "node" or "edge"."""
+    """One statement: ``query`` run with ``{"rows": rows}``; ``kind`` is "node" or "edge", ``label`` the node label
+    of a node batch."""
 
     query: str
     rows: list[dict[str, Any]]
     kind: str
+    label: str = ""
 
 
 class Neo4jLoad(NamedTuple):
@@ -206,24 +208,34 @@ def paste_safe(value: Any) -> Any:
 
 # ---- statements ----------------------------------------------------------------------------------------------
 
-def _batches(query: str, kind: str, rows: Iterable[dict[str, Any]], batch_rows: int, batch_bytes: int,
-             escape: bool) -> Iterator[Batch]:
-    current: list[dict[str, Any]] = []
-    used = _BATCH_OVERHEAD
-    for row in rows:
-        size = _text_size(row, escape) + 2
-        if current and (len(current) >= batch_rows or used + size > batch_bytes):
-            yield Batch(query, current, kind)
+class _Batches:
+    """Rows collected per statement into batches bounded by ``rows`` and ``size`` bytes; a batch is handed out as
+    soon as it is full, so rows of many labels may arrive interleaved and only one open batch per statement is held."""
+
+    def __init__(self, kind: str, rows: int, size: int, escape: bool) -> None:
+        self.kind, self.rows, self.size, self.escape = kind, rows, size, escape
+        self.open: dict[str, tuple[list[dict[str, Any]], int, str]] = {}
+
+    def add(self, query: str, row: dict[str, Any], label: str = "") -> Iterator[Batch]:
+        current, used, _ = self.open.get(query, ([], _BATCH_OVERHEAD, label))
+        size = _text_size(row, self.escape) + 2
+        if current and (len(current) >= self.rows or used + size > self.size):
+            yield Batch(query, current, self.kind, label)
             current, used = [], _BATCH_OVERHEAD
-        current.append(paste_safe(row) if escape else row)
-        used += size
-    if current:
-        yield Batch(query, current, kind)
+        current.append(paste_safe(row) if self.escape else row)
+        self.open[query] = (current, used + size, label)
+
+    def rest(self) -> Iterator[Batch]:
+        for query in sorted(self.open):
+            rows, _, label = self.open[query]
+            yield Batch(query, rows, self.kind, label)
+        self.open = {}
 
 
-def generate_neo4j(G: nx.MultiDiGraph, batch_rows: int = DEFAULT_BATCH_ROWS, batch_bytes: int = DEFAULT_BATCH_BYTES,
+def generate_neo4j(G: GraphLike, batch_rows: int = DEFAULT_BATCH_ROWS, batch_bytes: int = DEFAULT_BATCH_BYTES,
                    escape_strings: bool = False) -> Iterator[Batch]:
-    """The MERGE statements that load ``G``: all node batches per label, then edge batches per (type, labels).
+    """The MERGE statements that load ``G``: every node batch (one statement per label), then every edge batch
+    (one per type and labels); a batch goes out when full, the last of each statement after all rows.
 
     ``batch_bytes`` bounds the parameters of each statement, measured as UTF-8 Cypher literals.
     ``escape_strings`` pre-escapes strings for servers that paste parameters into the query (FalkorDB).
@@ -243,25 +255,23 @@ def generate_neo4j(G: nx.MultiDiGraph, batch_rows: int = DEFAULT_BATCH_ROWS, bat
                          f"got {batch_rows} and {batch_bytes}")
     notes: Counter[str] = Counter()
     room = batch_bytes - _BATCH_OVERHEAD - 2  # what one row may take
-    labels: dict[str, str] = {}
-    by_label: dict[str, list[dict[str, Any]]] = {}
+    batches = _Batches("node", batch_rows, batch_bytes, escape_strings)
     for node, label, props in node_rows(G):
-        labels[node] = _label(label, node)
-        props = _clean(props, node, escape_strings, notes)
-        by_label.setdefault(label, []).extend(_fit({"id": node}, props, room, escape_strings, notes))
-    for label, rows in sorted(by_label.items()):
-        query = f"UNWIND $rows AS row MERGE (n:{label} {{id: row.id}}) SET n += row.props"
-        yield from _batches(query, "node", rows, batch_rows, batch_bytes, escape_strings)
+        query = f"UNWIND $rows AS row MERGE (n:{_label(label, node)} {{id: row.id}}) SET n += row.props"
+        for row in _fit({"id": node}, _clean(props, node, escape_strings, notes), room, escape_strings, notes):
+            yield from batches.add(query, row, label)
+    yield from batches.rest()
 
-    by_type: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    batches = _Batches("edge", batch_rows, batch_bytes, escape_strings)
     for src, dst, edge_type, props in edge_rows(G):
-        key = (_edge_type(edge_type, src, dst), labels[src], labels[dst])
-        props = _clean(props, f"{src}-[{edge_type}]->{dst}", escape_strings, notes)
-        by_type.setdefault(key, []).extend(_fit({"src": src, "dst": dst}, props, room, escape_strings, notes))
-    for (edge_type, src_label, dst_label), rows in sorted(by_type.items()):
+        edge_type = _edge_type(edge_type, src, dst)
+        src_label, dst_label = node_label(G, src), node_label(G, dst)
         query = (f"UNWIND $rows AS row MATCH (a:{src_label} {{id: row.src}}) MATCH (b:{dst_label} {{id: row.dst}}) "
                  f"MERGE (a)-[r:{edge_type}]->(b) SET r += row.props")
-        yield from _batches(query, "edge", rows, batch_rows, batch_bytes, escape_strings)
+        props = _clean(props, f"{src}-[{edge_type}]->{dst}", escape_strings, notes)
+        for row in _fit({"src": src, "dst": dst}, props, room, escape_strings, notes):
+            yield from batches.add(query, row)
+    yield from batches.rest()
     for note, count in notes.items():
         warnings.warn(f"Neo4j sink: {note} ({count}x)", stacklevel=2)
 
@@ -324,15 +334,14 @@ def _run_batch(tx: Any, query: str, rows: list[dict[str, Any]]) -> None:
     tx.run(query, rows=rows).consume()
 
 
-def _still_loaded(session: Any, G: nx.MultiDiGraph, escape: bool) -> bool:
-    """After a reconnect: does the server still hold the first node loaded? A server restarted without
-    persistence (FalkorDB by default) comes back empty, and the load must start over."""
-    label, node = min(((label, node) for node, label, _ in node_rows(G)), key=lambda pair: pair[0])
-    query = f"MATCH (n:{_label(label, node)} {{id: $id}}) RETURN count(n) AS c"
-    return session.run(query, id=paste_safe(node) if escape else node).single()["c"] > 0
+def _still_loaded(session: Any, first: Batch) -> bool:
+    """After a reconnect: does the server still hold the first node loaded (of the ``first`` batch)? A server
+    restarted without persistence (FalkorDB by default) comes back empty, and the load must start over."""
+    query = f"MATCH (n:{_label(first.label, '(check)')} {{id: $id}}) RETURN count(n) AS c"
+    return session.run(query, id=first.rows[0]["id"]).single()["c"] > 0     # pasted-safe already when escaped
 
 
-def write_neo4j(G: nx.MultiDiGraph, uri: str | None = None, user: str | None = None, password: str | None = None,
+def write_neo4j(G: GraphLike, uri: str | None = None, user: str | None = None, password: str | None = None,
                 database: str | None = None, *, driver: Any = None, batch_rows: int = DEFAULT_BATCH_ROWS,
                 batch_bytes: int = DEFAULT_BATCH_BYTES, escape_strings: bool | None = None,
                 create_schema: bool = True, retries: int = 5, retry_wait: float = 1.0,
@@ -391,6 +400,7 @@ def write_neo4j(G: nx.MultiDiGraph, uri: str | None = None, user: str | None = N
     connected = False  # a server never reached is a wrong address or a server down: no retry
     schema_done = False
     batch: Batch | None = None
+    first: Batch | None = None    # the first batch generate_neo4j gives: the first committed
     try:
         while True:
             try:
@@ -407,12 +417,13 @@ def write_neo4j(G: nx.MultiDiGraph, uri: str | None = None, user: str | None = N
                                       f"crashes on large ones; batch_bytes lowered from {batch_bytes} to "
                                       f"{PASTING_SERVER_MAX_BYTES}", stacklevel=2)
                         batch_bytes = PASTING_SERVER_MAX_BYTES
-                    if statements and not _still_loaded(session, G, escape_strings):
+                    if statements and first is not None and not _still_loaded(session, first):
                         statements, schema_done = 0, False
                     if create_schema and not schema_done:
-                        _create_schema(session, {label for _, label in G.nodes(data="label")})
+                        _create_schema(session, node_labels(G))
                         schema_done = True
                     for i, batch in enumerate(generate_neo4j(G, batch_rows, batch_bytes, escape_strings)):
+                        first = batch if i == 0 else first
                         if i >= statements:
                             session.execute_write(_run_batch, batch.query, batch.rows)
                             statements += 1

@@ -21,7 +21,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from ..errors import SinkError, UnknownFormatError
-from ..graph import edge_rows, node_rows
+from ..graph import GraphLike, edge_rows, has_node, merge_log_rows, node_label, node_rows
 from ..iri import (
     DCTERMS, KG, PREFIXES, PROV, RDF, RDFS, SDO, XSD, activity_iri, agent_iri, bind_prefixes, class_iri, form_iri,
     mention_iri, node_iri, property_iri, rule_iri,
@@ -131,10 +131,10 @@ def _literals(value: Any, kind: str) -> Iterator[Literal]:
         yield Literal(text, datatype=datatype)
 
 
-def _paper_node(G: nx.MultiDiGraph, paper_id: str) -> str | None:
+def _paper_node(G: GraphLike, paper_id: str) -> str | None:
     """The Paper node a provenance ``paper_id`` names, if the graph has it."""
     for candidate in (paper_node_id(paper_id), paper_id):
-        if G.has_node(candidate) and G.nodes[candidate].get("label") == "Paper":
+        if node_label(G, candidate) == "Paper":
             return candidate
     return None
 
@@ -199,13 +199,12 @@ def _node_triples(node: str, label: str, props: dict[str, Any], extractors: _Ext
                           "add it to kgbuild.sinks.rdf._ATTRIBUTES and the ontology", stacklevel=3)
 
 
-def _mention_triples(G: nx.MultiDiGraph, src: str, dst: str, edge_type: str, props: dict[str, Any],
-                     extractors: _Extractors) -> Iterator[Triple]:
+def _mention_triples(G: GraphLike, src: str, dst: str, edge_type: str, props: dict[str, Any],
+                     extractors: _Extractors, src_is_paper: bool) -> Iterator[Triple]:
     mention = mention_iri(src, edge_type, dst)
     yield mention, RDF.type, KG.Mention
     yield mention, KG.relation, property_iri(edge_type)
     yield mention, KG.ofEntity, node_iri(dst)
-    src_is_paper = G.nodes[src].get("label") == "Paper"
     if not src_is_paper:
         yield mention, KG.fromEntity, node_iri(src)
     paper = src if src_is_paper else _paper_node(G, str(props["paper_id"]))
@@ -224,9 +223,9 @@ def _mention_triples(G: nx.MultiDiGraph, src: str, dst: str, edge_type: str, pro
         yield mention, PROV.wasGeneratedBy, activity
 
 
-def _form_triples(G: nx.MultiDiGraph, row: dict[str, Any], extractors: _Extractors) -> Iterator[Triple]:
+def _form_triples(G: GraphLike, row: dict[str, Any], extractors: _Extractors) -> Iterator[Triple]:
     node = str(row.get("node_id", ""))
-    if not G.has_node(node):
+    if not has_node(G, node):
         return
     form = form_iri(node, str(row["rule"]), str(row["surface"]))
     yield node_iri(node), PROV.wasDerivedFrom, form
@@ -248,11 +247,12 @@ def _form_triples(G: nx.MultiDiGraph, row: dict[str, Any], extractors: _Extracto
             yield form, predicate, literal
 
 
-def generate_triples(G: nx.MultiDiGraph) -> Iterator[Triple]:
+def generate_triples(G: GraphLike) -> Iterator[Triple]:
     """Yield the graph's RDF triples one at a time, as rdflib terms, without holding an RDF graph.
 
-    Each triple is yielded once. Node attributes the ontology has no property for are skipped with a warning. The
-    merge log in ``G.graph["merge_log"]`` (`kgbuild.resolve.merge_log`) is written with PROV-O: a node
+    Each triple is yielded once. Node attributes the ontology has no property for are skipped with a warning. ``G``
+    is a MultiDiGraph or a graph of rows (`kgbuild.graph.GraphRows`). The merge log
+    (`kgbuild.graph.merge_log_rows`, ``G.graph["merge_log"]`` of a MultiDiGraph) is written with PROV-O: a node
     ``prov:wasDerivedFrom`` each of its ``kg:SurfaceForm`` rows, and a row ``prov:wasGeneratedBy`` its rule's
     activity and ``prov:wasDerivedFrom`` the paper of its evidence.
 
@@ -266,19 +266,21 @@ def generate_triples(G: nx.MultiDiGraph) -> Iterator[Triple]:
     unknown: set[str] = set()
     for node, label, props in node_rows(G):
         yield from _node_triples(node, label, props, extractors, unknown)
-    seen: set[tuple[str, str, str]] = set()
+    # a MultiDiGraph may hold two edges of one type between two nodes under different keys; rows never do
+    seen: set[tuple[str, str, str]] | None = set() if isinstance(G, nx.Graph) else None
     for src, dst, edge_type, props in edge_rows(G):
-        if (src, edge_type, dst) in seen:
-            continue
-        seen.add((src, edge_type, dst))
+        if seen is not None:
+            if (src, edge_type, dst) in seen:
+                continue
+            seen.add((src, edge_type, dst))
         yield node_iri(src), property_iri(edge_type), node_iri(dst)
         if edge_type == "REPORTS":
             yield node_iri(dst), PROV.wasDerivedFrom, node_iri(src)
-        ends = {G.nodes[src].get("label"), G.nodes[dst].get("label")}
+        ends = (node_label(G, src), node_label(G, dst))
         # A claim carries its own provenance; only other text-read edges need a Mention.
         if props.get("paper_id") and "SpeedupClaim" not in ends:
-            yield from _mention_triples(G, src, dst, edge_type, props, extractors)
-    for row in G.graph.get("merge_log", ()):
+            yield from _mention_triples(G, src, dst, edge_type, props, extractors, ends[0] == "Paper")
+    for row in merge_log_rows(G):
         yield from _form_triples(G, row, extractors)
 
 
@@ -300,7 +302,7 @@ def _nt_term(term: Node) -> str:
     return term.n3()
 
 
-def generate_ntriples(G: nx.MultiDiGraph) -> Iterator[str]:
+def generate_ntriples(G: GraphLike) -> Iterator[str]:
     """Yield the graph as N-Triples lines (no trailing newline), streamed from ``generate_triples``.
 
     Examples

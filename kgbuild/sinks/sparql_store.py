@@ -1,11 +1,10 @@
 """Embedded SPARQL sink: the graph's RDF in an on-disk Oxigraph store, queried in-process with no server.
 
-The store is bulk-loaded from the N-Triples stream of ``kgbuild.sinks.rdf``, so it holds exactly the triples the
-RDF files hold. Queries take user values as bound variables, never as text spliced into the query.
+The store is bulk-loaded from the N-Triples of ``kgbuild.sinks.rdf`` (the stream, or the files a build wrote), so it
+holds exactly the triples the RDF files hold. Queries take user values as bound variables, never as text spliced into the query.
 """
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -13,10 +12,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import networkx as nx
 import pyoxigraph as ox
 
 from ..errors import SinkError
+from ..graph import GraphLike
 from ..iri import node_id
 from .rdf import generate_ntriples
 
@@ -26,6 +25,7 @@ __all__ = [
     "Question",
     "parse_questions",
     "load_questions",
+    "BULK_LOAD_BYTES",
     "load_store",
     "write_sparql_store",
     "open_store",
@@ -129,30 +129,45 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-class _LineReader(io.RawIOBase):
-    """A binary file over an iterator of text lines, so the store can bulk-load a stream it never sees whole."""
-
-    def __init__(self, lines: Iterable[str]) -> None:
-        self._lines: Iterator[str] = iter(lines)
-        self._pending = b""
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        while not self._pending:
-            line = next(self._lines, None)
-            if line is None:
-                return 0
-            self._pending = (line + "\n").encode("utf-8")
-        size = min(len(buffer), len(self._pending))
-        buffer[:size] = self._pending[:size]
-        self._pending = self._pending[size:]
-        return size
+#: N-Triples bytes per call of Oxigraph's bulk loader. It holds what it is given in memory until it writes (about
+#: 1 KB per triple: ~900 MB for a million-line shard), so a graph is loaded in pieces of ~250,000 triples.
+BULK_LOAD_BYTES = 32 << 20
 
 
-def load_store(G: nx.MultiDiGraph, store: ox.Store | None = None) -> ox.Store:
-    """Bulk-load the graph's N-Triples stream into ``store`` (default: a new in-memory store) and return it.
+def _pieces_of_lines(lines: Iterable[str], size: int = BULK_LOAD_BYTES) -> Iterator[bytes]:
+    piece: list[str] = []
+    used = 0
+    for line in lines:
+        piece.append(line)
+        used += len(line) + 1
+        if used >= size:
+            yield ("\n".join(piece) + "\n").encode("utf-8")
+            piece, used = [], 0
+    if piece:
+        yield ("\n".join(piece) + "\n").encode("utf-8")
+
+
+def _pieces_of_files(paths: Iterable[str | Path], size: int = BULK_LOAD_BYTES) -> Iterator[bytes]:
+    """Each file in blocks of about ``size`` bytes, cut after a newline."""
+    for path in paths:
+        with open(path, "rb") as fh:
+            rest = b""
+            while block := fh.read(size):
+                block = rest + block
+                cut = block.rfind(b"\n") + 1
+                if cut:
+                    yield block[:cut]
+                rest = block[cut:]
+            if rest:
+                yield rest
+
+
+def load_store(G: GraphLike | None, store: ox.Store | None = None, *,
+               ntriples: Iterable[str | Path] | None = None) -> ox.Store:
+    """Bulk-load the graph's N-Triples into ``store`` (default: a new in-memory store) and return it.
+
+    ``ntriples`` names files already holding them (the shards of a build's RDF sink), read instead of generating
+    the triples again; ``G`` is then not read. Either way the loader gets pieces of `BULK_LOAD_BYTES`.
 
     Examples
     --------
@@ -160,14 +175,18 @@ def load_store(G: nx.MultiDiGraph, store: ox.Store | None = None) -> ox.Store:
     True
     """
     store = ox.Store() if store is None else store
-    store.bulk_load(io.BufferedReader(_LineReader(generate_ntriples(G))), format=ox.RdfFormat.N_TRIPLES)
+    pieces = _pieces_of_files(ntriples) if ntriples is not None else _pieces_of_lines(generate_ntriples(G))
+    for piece in pieces:
+        store.bulk_load(piece, format=ox.RdfFormat.N_TRIPLES)
     return store
 
 
-def write_sparql_store(G: nx.MultiDiGraph, path: str | Path, overwrite: bool = False) -> Path:
+def write_sparql_store(G: GraphLike | None, path: str | Path, overwrite: bool = False, *,
+                       ntriples: Iterable[str | Path] | None = None) -> Path:
     """Bulk-load the graph's RDF into an Oxigraph store directory at ``path`` and return the path.
 
     An existing store there is replaced only with ``overwrite=True``; any other non-empty directory is refused.
+    ``ntriples``: the graph's N-Triples files, when they are written already (see `load_store`).
 
     Examples
     --------
@@ -190,7 +209,7 @@ def write_sparql_store(G: nx.MultiDiGraph, path: str | Path, overwrite: bool = F
         store = ox.Store(str(path))
         if overwrite:
             store.clear()
-        load_store(G, store)
+        load_store(G, store, ntriples=ntriples)
         store.flush()
     except OSError as e:
         raise SinkError(f"{path}: cannot write the SPARQL store ({e}) — is another process holding it open?") from e
