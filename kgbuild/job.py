@@ -40,8 +40,9 @@ WHOLE_RDF_MAX_TRIPLES = 300_000
 STREAM_ABOVE = 50_000
 #: Sinks that need the whole networkx graph in memory; a streaming build skips them, with a note.
 WHOLE_GRAPH_SINKS = {"gexf": "graph.gexf", "graphml": "graph.graphml", "report": "report.html"}
-#: Ladybug's buffer pool in a streaming build (its default is most of the machine's memory).
-STREAM_LADYBUG_MIB = 128
+#: Ladybug's buffer pool in a streaming build (its default is most of the machine's memory); 128 MiB is too little
+#: for the backward index of the most-mentioned devices at a million papers.
+STREAM_LADYBUG_MIB = 256
 
 
 @dataclass

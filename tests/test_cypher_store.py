@@ -142,7 +142,7 @@ def test_questions_match_sparql(store, name):
 
 def test_a_table_loads_in_several_copies(small_graph, tmp_path):
     # Ladybug 0.22 segfaults on a second COPY from a query parameter into a table holding rows; from files it may;
-    # bounded memory also stores relationships forward only and opens the database again every few COPYs
+    # with bounded memory the database is also closed and opened again every few COPYs
     write_cypher_store(small_graph, tmp_path / "kg.lbug", copy_rows=8, memory_mib=64)
     conn = open_cypher_store(tmp_path / "kg.lbug")
     labels = Counter(label for _, label, _ in node_rows(small_graph))

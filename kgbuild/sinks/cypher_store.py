@@ -111,22 +111,17 @@ def _columns(props: Mapping[str, str]) -> str:
     return ", ".join(f"`{key}` {_LADYBUG_TYPES[kind]}" for key, kind in props.items())
 
 
-def schema_statements(backward: bool = True) -> Iterator[str]:
+def schema_statements() -> Iterator[str]:
     """The DDL of the store: one node table per label, one relationship table per edge type.
-
-    ``backward=False`` stores relationships from their source only (queries still match them both ways, by a scan).
-    Ladybug rewrites a group of 2,048 nodes' relationships whole at each COPY; the backward copy of a group of
-    entities holds every paper's MENTIONS of them, so it grows with the corpus, beyond any bounded buffer pool.
 
     >>> next(schema_statements())
     'CREATE NODE TABLE `Method`(`id` STRING, `name` STRING, `aliases` STRING[], `papers` INT64, `mentions` INT64, `proposed` BOOLEAN, PRIMARY KEY(`id`))'
     """
     for label in NODE_LABELS:
         yield f"CREATE NODE TABLE `{label}`(`id` STRING, {_columns(NODE_PROPERTIES[label])}, PRIMARY KEY(`id`))"
-    direction = "" if backward else " WITH (storage_direction = 'fwd')"
     for edge_type, (sources, targets, _) in EDGE_TYPES.items():
         pairs = ", ".join(f"FROM `{s}` TO `{t}`" for s in sources for t in targets)
-        yield f"CREATE REL TABLE `{edge_type}`({pairs}, {_columns(EDGE_PROPERTIES)}){direction}"
+        yield f"CREATE REL TABLE `{edge_type}`({pairs}, {_columns(EDGE_PROPERTIES)})"
 
 
 def _typed(row: Mapping[str, Any], props: Mapping[str, str], where: str, notes: Counter[str]) -> dict[str, Any]:
@@ -308,9 +303,12 @@ def write_cypher_store(G: GraphLike, path: str | Path, *, overwrite: bool = Fals
     """Create a Ladybug database file at ``path`` holding ``G``; ``overwrite=True`` replaces an existing one.
 
     Rows are staged in CSV files of at most ``copy_rows`` rows beside the database (``<path>.staging/``, removed
-    after) and each file is copied in with one COPY. ``memory_mib`` bounds Ladybug's memory for a large graph: its
-    buffer pool, relationships stored forward only (``schema_statements(backward=False)``) and the database opened
-    again every few COPYs; by default Ladybug takes what it likes (its buffer pool: most of the machine's memory).
+    after) and each file is copied in with one COPY. ``memory_mib`` is Ladybug's buffer pool for a large graph, and
+    the database is then opened again every few COPYs (Ladybug 0.22 keeps ~100 bytes per loaded node outside its pool
+    until it closes); by default Ladybug takes what it likes (its buffer pool: most of the machine's memory). Ladybug
+    still needs memory beyond the pool as the graph grows: each COPY rewrites the relationships of every group of
+    2,048 nodes it touches, backward index included, so the group holding the most-mentioned entities (the catalogue's
+    devices) is rewritten whole; ~0.9 GB for a graph shaped like a million synthetic papers, with a 256 MiB pool.
 
     Examples
     --------
