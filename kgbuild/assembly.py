@@ -44,10 +44,6 @@ def _reading_order(s: Span) -> tuple:
     return (s[0], s[1] != "title", s[2], s[3], s[4])
 
 
-def _mention_order(p: Provenance) -> tuple:
-    return (p.paper_id, p.field != "title", p.sentence, p.start, p.end)
-
-
 def earliest(current: Span | None, candidate: Span | None) -> Span | None:
     """The first of two spans in reading order (paper id, title before abstract, sentence, offsets)."""
     if candidate is None:
@@ -209,7 +205,7 @@ def assemble_paper(rp: ResolvedPaper, nodes: dict[str, NodeTally], lex: Lexicon)
     mentions_in_paper: Counter = Counter()
     for r in rp.entities:
         nodes.setdefault(r.node_id, NodeTally(label_of_id(r.node_id))).add(r, ex.id, lex)
-        first = span_of(min(r.entity.mentions, key=_mention_order, default=None))
+        first = min(map(span_of, r.entity.mentions), key=_reading_order, default=None)
         first_in_paper[r.node_id] = earliest(first_in_paper.get(r.node_id), first)
         proposed_in_paper[r.node_id] = proposed_in_paper.get(r.node_id, False) | r.entity.proposed
         mentions_in_paper[r.node_id] += max(1, len(r.entity.mentions))

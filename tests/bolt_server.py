@@ -67,7 +67,7 @@ def falkordb_binaries() -> tuple[Path, Path] | None:
     return (server, module) if server.exists() and module.exists() else None
 
 
-def _free_port(exclude: int = 0) -> int:
+def free_port(exclude: int = 0) -> int:
     """A port free on every interface, below 32768: FalkorDB silently ignores a larger BOLT_PORT (it reads a
     signed 16-bit number), and the kernel's ephemeral range starts at 32768, so port 0 cannot be used."""
     for _ in range(200):
@@ -114,8 +114,8 @@ def start_falkordb(workdir: Path | None = None, import_folder: Path | None = Non
     own_dir = workdir is None
     workdir = Path(tempfile.mkdtemp(prefix="kgbuild-falkordb-")) if own_dir else workdir
     workdir.mkdir(parents=True, exist_ok=True)
-    redis_port = _free_port()
-    bolt_port = _free_port(exclude=redis_port) if bolt else None
+    redis_port = free_port()
+    bolt_port = free_port(exclude=redis_port) if bolt else None
     log = workdir / "falkordb.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(

@@ -3,9 +3,7 @@ server stopped in the middle of a load and started again ends with the counts of
 from __future__ import annotations
 
 import errno
-import json
 import os
-import random
 import socket
 import subprocess
 import sys
@@ -16,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import kgbuild.shards
-from bolt_server import falkordb_binaries
+from bolt_server import falkordb_binaries, free_port
 from kgbuild.errors import SinkError
 from kgbuild.state import STATE_FILE, ExtractionStore
 from test_incremental import build, ntriples, write_corpus
@@ -103,27 +101,13 @@ def test_unwritable_output_folder_names_the_path(tmp_path):
 
 # ---- a Bolt server that goes away in the middle of a load ---------------------------------------------------------
 
-def _free_port(exclude: int = 0) -> int:
-    """A free port below 32768 (FalkorDB reads BOLT_PORT as a signed 16-bit number)."""
-    for _ in range(500):
-        port = random.randint(20000, 32767)
-        with socket.socket() as s:
-            try:
-                s.bind(("", port))
-            except OSError:
-                continue
-        if port != exclude:
-            return port
-    raise RuntimeError("no free port between 20000 and 32767")
-
-
 class FalkorDB:
     """A FalkorDB process that can be stopped and started again on the same ports and data folder."""
 
     def __init__(self, folder: Path, persist: bool) -> None:
         self.folder, self.persist = folder, persist
-        self.redis_port = _free_port()
-        self.bolt_port = _free_port(exclude=self.redis_port)
+        self.redis_port = free_port()
+        self.bolt_port = free_port(exclude=self.redis_port)
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:

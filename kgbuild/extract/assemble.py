@@ -354,10 +354,11 @@ def _claims(paper: Paper, doc: Doc, mentions: list[_Mention], entities: list[Ent
         start_char, end_char = spans[i]
         text = full[start_char:end_char]
         local = [m for m in abstract if start_char <= m.start < end_char]
-        # "We benchmark X against NLTK. X is 13x faster on T4": a figure-less sentence before names the baseline
-        context = "" if not i or i - 1 in with_figures or context_baseline(text) else context_baseline(
-            full[slice(*spans[i - 1])])
         raws = list(find_claims(text))
+        # "We benchmark X against NLTK. X is 13x faster on T4": a figure-less sentence before names the baseline
+        context = ""
+        if i and i - 1 not in with_figures and any(not r.baseline for r in raws) and not context_baseline(text):
+            context = context_baseline(full[slice(*spans[i - 1])])
         for raw in raws:
             fig = start_char + raw.start
             text_after = lambda m: _text(doc)[m.end:m.end + 40]  # noqa: E731

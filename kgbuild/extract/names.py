@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 from .catalogue import load_jsonl
+from .scan import occurrences
 
 __all__ = ["NameHit", "find_pattern_names", "find_introduced_names", "title_name", "title_technique",
            "subtitle_techniques", "guess_type", "STOPWORDS"]
@@ -92,17 +93,11 @@ _GATE_WORDS = ("we", "our", "the proposed", "dubbed", "coined")
 
 
 def _gates(text: str) -> list[int]:
-    """Where a gate word starts a word, found by str.find in the lower-cased text (a regex alternation tries every
-    character); what follows is checked by the full pattern."""
-    lower, found = text.lower(), []
-    for word in _GATE_WORDS:
-        at = lower.find(word)
-        while at >= 0:
-            end = at + len(word)
-            if (not at or not lower[at - 1].isalnum()) and (end == len(lower) or not lower[end].isalnum()):
-                found.append(at)
-            at = lower.find(word, end)
-    return sorted(found)
+    """Where a gate word stands as a word in the lower-cased text; what follows is checked by the full pattern."""
+    lower = text.lower()
+    return sorted(at for at, word in occurrences(lower, _GATE_WORDS)
+                  if (not at or not lower[at - 1].isalnum())
+                  and (at + len(word) == len(lower) or not lower[at + len(word)].isalnum()))
 _NAME_TAIL = re.compile(r"(?:\s+(?:of|for|and|in|to|with))+$")
 
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 from .catalogue import load_jsonl
+from .scan import occurrences
 
 __all__ = ["RawClaim", "find_claims", "figure_hints", "context_baseline"]
 
@@ -67,13 +68,7 @@ _HINT_WORDS = ("fold", "wice", "hrice", "times", "rder", "alf", "alv", "oubl", "
 def figure_hints(text: str) -> list[int]:
     """Offsets where a figure may be: a digit next to ×, x, %, times or fold, or a number word. Callers scan a
     whole abstract once and look only at the sentences these fall in."""
-    hits = [m.start() for m in _DIGIT_HINT.finditer(text)]
-    for word in _HINT_WORDS:   # str.find per word: a regex alternation of literals scans every character slowly
-        at = text.find(word)
-        while at >= 0:
-            hits.append(at)
-            at = text.find(word, at + 1)
-    return hits
+    return [m.start() for m in _DIGIT_HINT.finditer(text)] + [at for at, _ in occurrences(text, _HINT_WORDS)]
 _WORDS = re.compile(rf"\b(?P<w>{_alternation(list(_NUMBER_WORDS))})\b", re.I)
 
 

@@ -199,6 +199,14 @@ def _node_triples(node: str, label: str, props: dict[str, Any], extractors: _Ext
                           "add it to kgbuild.sinks.rdf._ATTRIBUTES and the ontology", stacklevel=3)
 
 
+def _span_triples(subject: Any, props: dict[str, Any]) -> Iterator[Triple]:
+    """Where a mention or surface form was read: field, sentence and character offsets."""
+    for key in _SPAN_KEYS:
+        predicate, kind = _ATTRIBUTES[key]
+        for literal in _literals(props.get(key), kind):
+            yield subject, predicate, literal
+
+
 def _mention_triples(G: GraphLike, src: str, dst: str, edge_type: str, props: dict[str, Any],
                      extractors: _Extractors, src_is_paper: bool) -> Iterator[Triple]:
     mention = mention_iri(src, edge_type, dst)
@@ -210,10 +218,7 @@ def _mention_triples(G: GraphLike, src: str, dst: str, edge_type: str, props: di
     paper = src if src_is_paper else _paper_node(G, str(props["paper_id"]))
     if paper is not None:
         yield mention, KG.inPaper, node_iri(paper)
-    for key in _SPAN_KEYS:
-        predicate, kind = _ATTRIBUTES[key]
-        for literal in _literals(props.get(key), kind):
-            yield mention, predicate, literal
+    yield from _span_triples(mention, props)
     for key, predicate in _EDGE_SUPPORT.items():
         for literal in _literals(props.get(key), "count"):
             yield mention, predicate, literal
@@ -241,10 +246,7 @@ def _form_triples(G: GraphLike, row: dict[str, Any], extractors: _Extractors) ->
     paper = _paper_node(G, str(row.get("paper_id", "")))
     if paper is not None:
         yield form, PROV.wasDerivedFrom, node_iri(paper)
-    for key in _SPAN_KEYS:
-        predicate, kind = _ATTRIBUTES[key]
-        for literal in _literals(row.get(key), kind):
-            yield form, predicate, literal
+    yield from _span_triples(form, row)
 
 
 def generate_triples(G: GraphLike) -> Iterator[Triple]:
