@@ -11,7 +11,7 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-pytest.importorskip("vl_convert", reason="the report needs vl-convert-python (pip install 'kgbuild[report]')")
+pytest.importorskip("vl_convert", reason="the report needs vl-convert-python (pip install vl-convert-python)")
 
 from kgbuild.graph import KnowledgeGraph, build_graph  # noqa: E402
 from kgbuild.report import (  # noqa: E402

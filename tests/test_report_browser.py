@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("vl_convert", reason="the report needs vl-convert-python (pip install 'kgbuild[report]')")
+pytest.importorskip("vl_convert", reason="the report needs vl-convert-python (pip install vl-convert-python)")
 webdriver = pytest.importorskip("selenium.webdriver", reason="browser tests need selenium")
 
 from selenium.webdriver.chrome.options import Options  # noqa: E402

@@ -184,7 +184,7 @@ def _vl_convert() -> Any:
         import vl_convert
     except ImportError as e:
         raise SinkError("the report's charts need vl-convert-python, which is not installed — "
-                        "pip install 'kgbuild[report]'") from e
+                        "pip install vl-convert-python") from e
     return vl_convert
 
 
