@@ -15,7 +15,8 @@ its peak RSS (resource.getrusage ru_maxrss) is its own. Per size, two runs share
             (networkx, ~55 KB a paper) instead.
 
     python scripts/bench_scale.py                          # 10k and 100k, workers 1 and 2 at 10k, loads at 10k
-    python scripts/bench_scale.py --sizes 1000000          # 1M: ~1.5 GB corpus, ~20 min of extraction per worker
+    python scripts/bench_scale.py --sizes 1000000 --workers --no-loads --graph-sinks sparql-store,cypher-store,csv
+                                                           # 1M: 0.55 GB corpus, ~17 min extraction, ~100 min graph
     python scripts/bench_scale.py --sizes 10000 --no-loads
 """
 from __future__ import annotations
@@ -88,18 +89,19 @@ def child_extract(src: Path, out: Path, workers: int, engine: str) -> dict[str, 
 GRAPH_SINKS = ["rdf", "sparql-store", "cypher-store", "csv"]
 
 
-def child_graph(src: Path, out: Path, mode: str) -> dict[str, Any]:
+def child_graph(src: Path, out: Path, mode: str, sinks: list[str]) -> dict[str, Any]:
     from kgbuild.job import run_build
 
     t0 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the notes on sinks a streaming build skips
-        summary = run_build([src], out, sinks=GRAPH_SINKS, whole_rdf_max_triples=0, on_error="skip",
+        summary = run_build([src], out, sinks=sinks, whole_rdf_max_triples=0, on_error="skip",
                             stream_above=0 if mode == "stream" else 1 << 62)
     seconds = time.perf_counter() - t0
     assert summary.extracted == 0, "the extract stage left every paper in the state (did the extractor change?)"
-    stores = {name: summary.triples / summary.seconds[name] for name in ("sparql-store", "cypher-store")}
-    return {"stage": f"graph ({mode}) + 4 sinks", "abstracts": summary.papers, "seconds": seconds,
+    stores = {name: summary.triples / summary.seconds[name] for name in ("sparql-store", "cypher-store")
+              if name in summary.seconds}
+    return {"stage": f"graph ({mode}) + {len(sinks)} sinks", "abstracts": summary.papers, "seconds": seconds,
             "per_s": summary.papers / seconds, "peak_rss_mib": _peak_rss_mib(), "triples": summary.triples,
             "nodes": summary.nodes, "edges": summary.edges, "triples_per_s": {k: round(v) for k, v in stores.items()},
             "detail": {k: round(v, 1) for k, v in summary.seconds.items()}}
@@ -131,13 +133,16 @@ def run_child(*args: str) -> Any:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000], help="corpus sizes (default 10k 100k)")
-    ap.add_argument("--workers", type=int, nargs="+", default=[2],
-                    help="worker counts compared with 1 at the smallest size (default 2)")
+    ap.add_argument("--workers", type=int, nargs="*", default=[2],
+                    help="worker counts compared with 1 at the smallest size (default 2; none: no comparison)")
     ap.add_argument("--dask", action="store_true", help="also extract the smallest size on a Dask LocalCluster")
     ap.add_argument("--load-size", type=int, default=None, help="graph size for the store loads (default: smallest)")
     ap.add_argument("--no-loads", action="store_true", help="skip the store and Bolt loads")
     ap.add_argument("--graph-memory", action="store_true",
                     help="measure the in-memory graph stage instead of the streaming one")
+    ap.add_argument("--graph-sinks", default=",".join(GRAPH_SINKS),
+                    help=f"sinks of the graph stage (default {','.join(GRAPH_SINKS)}; at 1M the N-Triples shards "
+                         "alone take ~32 GB of disk)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--work", type=Path, default=Path("/tmp/kgbuild-bench-scale"),
                     help="where corpora and outputs go (default /tmp/kgbuild-bench-scale)")
@@ -150,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         if mode == "extract":
             result = child_extract(Path(rest[0]), Path(rest[1]), int(rest[2]), rest[3])
         elif mode == "graph":
-            result = child_graph(Path(rest[0]), Path(rest[1]), rest[2])
+            result = child_graph(Path(rest[0]), Path(rest[1]), rest[2], rest[3].split(","))
         else:
             result = child_loads(Path(rest[0]))
         print(json.dumps(result))
@@ -167,8 +172,8 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(run_child("extract", str(src), str(out), "1", "local"))
         print(f"  {rows[-1]}", file=sys.stderr, flush=True)
         mode = "memory" if args.graph_memory else "stream"
-        print(f"{size} abstracts: graph ({mode}) + {', '.join(GRAPH_SINKS)} …", file=sys.stderr, flush=True)
-        rows.append(run_child("graph", str(src), str(out), mode))
+        print(f"{size} abstracts: graph ({mode}) + {args.graph_sinks} …", file=sys.stderr, flush=True)
+        rows.append(run_child("graph", str(src), str(out), mode, args.graph_sinks))
         print(f"  {rows[-1]}", file=sys.stderr, flush=True)
         if size == smallest:
             for w in args.workers:
@@ -218,8 +223,8 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print_table(loads)
     if max(args.sizes) < 1_000_000:
-        print(f"\n1M abstracts: python {Path(__file__).name} --sizes 1000000 --no-loads  "
-              "(corpus ~1.5 GB in --work; extraction alone takes ~20 min per worker)")
+        print(f"\n1M abstracts: python {Path(__file__).name} --sizes 1000000 --workers --no-loads "
+              "--graph-sinks sparql-store,cypher-store,csv  (~2 hours, ~40 GB of disk in --work)")
     if args.json:
         args.json.write_text(json.dumps({"stages": rows, "loads": loads}, indent=1) + "\n")
     return 0
