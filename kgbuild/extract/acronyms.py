@@ -9,6 +9,8 @@ import re
 from collections.abc import Iterator
 from typing import NamedTuple
 
+from .scan import lowered
+
 __all__ = ["AcronymPair", "find_acronym_pairs", "long_form_for"]
 
 _PAREN = re.compile(r"\(\s*([A-Za-z][A-Za-z0-9+\-./&]{0,14}?)(s?)\s*[);,]")
@@ -29,15 +31,15 @@ def long_form_for(short: str, before: str) -> str | None:
         return None
     words = _WORD.findall(before)[-min(len(letters) + 5, 2 * len(letters)):]
     text = " ".join(words)
-    li, ti = len(letters) - 1, len(text) - 1
-    while li >= 0:
-        c = letters[li]
-        while ti >= 0 and (text[ti].lower() != c or (li == 0 and ti > 0 and text[ti - 1].isalnum())):
-            ti -= 1
+    low = lowered(text)
+    ti = len(text)  # each letter is looked for before the one after it; the first must start a word
+    for li in range(len(letters) - 1, -1, -1):
+        ti = low.rfind(letters[li], 0, ti)
+        while li == 0 and ti > 0 and text[ti - 1].isalnum():
+            ti = low.rfind(letters[0], 0, ti)
         if ti < 0:
             return None
-        li, ti = li - 1, ti - 1
-    start = text.rfind(" ", 0, ti + 1) + 1
+    start = text.rfind(" ", 0, ti) + 1
     long = text[start:].strip(" ,;:")
     first = long.split()[0] if long else ""
     if not long or len(long) <= len(short) or first.lower() in {"the", "a", "an", "of", "and", "or", "in", "to"}:

@@ -13,6 +13,7 @@ from .catalogue import norm as catalogue_norm
 from .lexicon import Lexicon
 from .names import (STOPWORDS, find_introduced_names, find_pattern_names, guess_type, subtitle_techniques, title_name,
                     title_technique)
+from .scan import word_starts
 from .sentences import sentence_index, sentence_starts, sentences
 from .speedups import context_baseline, figure_hints, find_claims
 
@@ -27,7 +28,7 @@ _VERSION = re.compile(r"^(?:\d+(?:\.\d+)*|v\d+(?:\.\d+)*)$")
 _HW_LINE = {"instinct", "tesla", "geforce", "radeon", "cloud", "quadro", "titan", "datacenter", "data-center"}
 # "we propose", "this paper introduces", "called X": a cheap scan for the subject or the naming word, then the full
 # pattern is tried only there (one regex with the subject in front scanned every character slowly).
-_PROPOSE_GATE = re.compile(r"\b(?:[Ww]e|[Tt]his\s+(?:paper|work|study)|[Oo]ur\s+work|called|named|dubbed|termed|coined)\b")
+_PROPOSE_GATE = ("we", "this", "our", "called", "named", "dubbed", "termed", "coined")
 _PROPOSE_AT = re.compile(r"(?:[Ww]e|[Tt]his\s+(?:paper|work|study)|[Oo]ur\s+work)\s+(?:\w+\s+){0,2}?(?:propos|introduc|"
                          r"present|develop|design|build|releas|contribut|devis|offer|open-sourc|creat|describ|call|"
                          r"term|name)|called|named|dubbed|termed|coined")
@@ -236,8 +237,8 @@ def _group(mentions: list[_Mention], docs: dict[str, Doc], paper: Paper, title_h
     entities, by_form = [], {}
     proposing: dict[tuple[str, int], int] | None = None   # found on first need: most entities are decided before
     title_key = norm(title_hit) if title_hit is not None else None
+    starts = {fld: _starts(doc) for fld, doc in docs.items()}
     for key, ms in groups.items():
-        sents = [_sent_index(docs[m.field], m.start) for m in ms]
         types = [m.type for m in ms]
         # dict.fromkeys, not set: a tie goes to the first mention's type whatever the process's hash seed
         etype = types[0] if len(set(types)) == 1 else max(
@@ -254,12 +255,12 @@ def _group(mentions: list[_Mention], docs: dict[str, Doc], paper: Paper, title_h
             title_key is not None and any(norm(m.text).startswith(title_key) for m in ms))
         if not proposed and not any(m.known for m in ms):
             proposing = _proposing_spans(docs) if proposing is None else proposing
-            proposed = any(m.start >= proposing.get((m.field, i), 1 << 30) for m, i in zip(ms, sents))
+            proposed = any(m.start >= proposing.get((m.field, sentence_index(starts[m.field], m.start)), 1 << 30)
+                           for m in ms)
         attrs = {k: v for m in ms for k, v in m.attrs.items()}
-        order = sorted(range(len(ms)), key=lambda j: (ms[j].field != "title", ms[j].start))
-        prov = [Provenance(paper_id=paper.id, field=ms[j].field, sentence=sents[j],
-                                           start=ms[j].start, end=ms[j].end, extractor=EXTRACTOR_VERSION)
-                for j in order]
+        prov = [Provenance(paper_id=paper.id, field=m.field, sentence=sentence_index(starts[m.field], m.start),
+                           start=m.start, end=m.end, extractor=EXTRACTOR_VERSION)
+                for m in sorted(ms, key=_reading_order)]
         ent = Entity(name=name, type=etype, aliases=forms, proposed=proposed, attributes=attrs,
                                      mentions=prov)
         for m in ms:
@@ -272,14 +273,18 @@ def _group(mentions: list[_Mention], docs: dict[str, Doc], paper: Paper, title_h
     return entities, by_form
 
 
+def _reading_order(m: _Mention) -> tuple[bool, int]:
+    return m.field != "title", m.start
+
+
 def _proposing_spans(docs: dict[str, Doc]) -> dict[tuple[str, int], int]:
     """Sentences that introduce something, with the character where the introduction starts."""
     out = {}
     doc = docs["abstract"]
     starts, text = _starts(doc), _text(doc)
-    for gate in _PROPOSE_GATE.finditer(text):
-        if _PROPOSE_AT.match(text, gate.start()):
-            out.setdefault(("abstract", sentence_index(starts, gate.start())), gate.start())
+    for at in word_starts(text, _PROPOSE_GATE):
+        if _PROPOSE_AT.match(text, at):
+            out.setdefault(("abstract", sentence_index(starts, at)), at)
     return out
 
 
