@@ -81,7 +81,7 @@ def _lexicon_mentions(doc: Doc, fld: str, lex: Lexicon) -> list[_Mention]:
     devices_end = set()
     text = _text(doc)
     for span in doc.spans["kg_lexicon"]:
-        entry = lex.info(span.kb_id_)
+        entry = lex.info(span.kb_id)
         start, end, key, display = span.start, span.end, entry.key, entry.name
         if entry.key.startswith("hw:"):
             while start > 0 and (doc[start - 1].lower_ in lex.vendors or doc[start - 1].lower_ in _HW_LINE):
@@ -136,8 +136,9 @@ def _pattern_mentions(text: str, fld: str, known: list[_Mention], title: str, ve
     for h in hits:
         counts[h.text] = counts.get(h.text, 0) + 1
     for h in hits:
-        inside = [m for m in known if m.key and h.start <= m.start and m.end <= h.end and (m.start, m.end) != (h.start, h.end)]
         overlapping = [(s, e) for s, e in taken if s < h.end and h.start < e]
+        inside = overlapping and [m for m in known if m.key and h.start <= m.start and m.end <= h.end
+                                  and (m.start, m.end) != (h.start, h.end)]
         if inside and len(inside) == len(overlapping) and not any(m.type == "Hardware" for m in inside):
             for m in inside:
                 m.key = ""

@@ -6,11 +6,12 @@ catalogue key, which `Lexicon.info` maps back to the record (vendor, family, opt
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
+from spacy.strings import hash_string
 from spacy.tokens import Doc, Span
 
 from .catalogue import load_jsonl
@@ -81,6 +82,7 @@ class Lexicon:
     exact: dict[str, list[str]] = field(default_factory=dict)
     folded: dict[str, list[str]] = field(default_factory=dict)
     vendors: set[str] = field(default_factory=set)
+    _by_hash: dict[int, LexiconEntry] | None = field(default=None, repr=False)
 
     @classmethod
     def load(cls) -> Lexicon:
@@ -100,8 +102,13 @@ class Lexicon:
             lex.vendors |= {x.lower() for x in [rec["name"], *rec.get("aliases", [])]}
         return lex
 
-    def info(self, key: str) -> LexiconEntry:
-        return self.entries[key]
+    def info(self, key: str | int) -> LexiconEntry:
+        """The entry of a key, or of its spaCy hash (a span's ``kb_id``: no string lookup in the StringStore)."""
+        if isinstance(key, str):
+            return self.entries[key]
+        if self._by_hash is None:
+            self._by_hash = {hash_string(k): e for k, e in self.entries.items()}
+        return self._by_hash[key]
 
 
 class LexiconMatcher:
@@ -123,20 +130,28 @@ class LexiconMatcher:
 
     def __call__(self, doc: Doc) -> Doc:
         hits = self.exact(doc) + self.folded(doc)
-        spans = [Span(doc, s, e, label=self.lexicon.entries[doc.vocab.strings[k]].type, kb_id=k) for k, s, e in hits]
-        doc.spans["kg_lexicon"] = _longest_first(spans)
+        info = self.lexicon.info
+        doc.spans["kg_lexicon"] = [Span(doc, s, e, label=info(k).type, kb_id=k)
+                                   for k, s, e in _longest_first(hits, lambda k: _PRIORITY.get(info(k).type, 9))]
         return doc
 
 
 _PRIORITY = {"Hardware": 0, "Model": 1, "Dataset": 2, "Method": 3}
+Hit = tuple[int, int, int]   # (match id, start token, end token), as spaCy's matchers return them
 
 
-def _longest_first(spans: Iterable[Span]) -> list[Span]:
-    """Drop spans inside a longer one; ties keep the earlier (hardware before models before methods)."""
+def _longest_first(hits: Iterable[Hit], priority: Callable[[int], int]) -> list[Hit]:
+    """Drop hits inside a longer one; ties keep the earlier, then the higher ``priority`` of their match id
+    (hardware before models before methods).
+
+    >>> _longest_first([(7, 0, 1), (8, 0, 2), (9, 2, 3), (6, 2, 3)], priority=lambda k: k)
+    [(8, 0, 2), (6, 2, 3)]
+    """
     taken: set[int] = set()
-    kept: list[Span] = []
-    for span in sorted(spans, key=lambda s: (-(s.end - s.start), s.start, _PRIORITY.get(s.label_, 9))):
-        if taken.isdisjoint(range(span.start, span.end)):
-            kept.append(span)
-            taken.update(range(span.start, span.end))
-    return sorted(kept, key=lambda s: s.start)
+    kept: list[Hit] = []
+    for hit in sorted(hits, key=lambda h: (h[1] - h[2], h[1], priority(h[0]))):
+        if taken.isdisjoint(range(hit[1], hit[2])):
+            kept.append(hit)
+            taken.update(range(hit[1], hit[2]))
+    kept.sort(key=lambda h: h[1])
+    return kept

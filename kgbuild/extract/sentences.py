@@ -11,6 +11,7 @@ __all__ = ["sentence_starts", "sentence_index", "sentences"]
 # letter, digit or opening bracket — unless the stop ends an abbreviation ("e.g.", "et al.", "Fig.", "vs.").
 _BOUNDARY = re.compile(r"[.!?][\"')\]]?\s+(?=[A-Z0-9(\[\"'])")
 _ABBREVIATION = re.compile(r"(?:\be\.g|\bi\.e|\bet al|\bvs|\bFig|\bEq|\bSec|\betc|\bcf|\bNo|\bapprox)\.$")
+_ABBREVIATION_ENDS = frozenset("gelsqcfox")   # the last letters above: any other letter ends no abbreviation
 
 
 def sentence_starts(text: str) -> list[int]:
@@ -20,7 +21,8 @@ def sentence_starts(text: str) -> list[int]:
     [0, 27, 44]
     """
     return [0] + [m.end() for m in _BOUNDARY.finditer(text)
-                  if not _ABBREVIATION.search(text, max(0, m.start() - 8), m.start() + 1)]
+                  if text[m.start() - 1:m.start()] not in _ABBREVIATION_ENDS
+                  or not _ABBREVIATION.search(text, max(0, m.start() - 8), m.start() + 1)]
 
 
 def sentence_index(starts: list[int], char: int) -> int:
