@@ -13,7 +13,7 @@ from .catalogue import norm as catalogue_norm
 from .lexicon import Lexicon
 from .names import (STOPWORDS, find_introduced_names, find_pattern_names, guess_type, subtitle_techniques, title_name,
                     title_technique)
-from .scan import word_starts
+from .scan import name_spans, word_starts
 from .sentences import sentence_index, sentence_starts, sentences
 from .speedups import context_baseline, figure_hints, find_claims
 
@@ -185,10 +185,9 @@ def _introduced_mentions(text: str, fld: str, mentions: list[_Mention]) -> list[
 
 def _add_repeats_of(out: list[_Mention], name: str, text: str, fld: str, mentions: list[_Mention]) -> None:
     first = out[-1]
-    pattern = rf"(?<![\w-])[{name[0].upper()}{name[0].lower()}]{re.escape(name[1:])}(?![\w-])"
-    for m in re.finditer(pattern, text):
-        if m.start() != first.start and not any(x.field == fld and x.start <= m.start() < x.end for x in mentions):
-            out.append(_Mention(fld, m.start(), m.end(), m.group(0), first.type, first.key, "introduced", display=name))
+    for start, end in name_spans(text, name, either_first=True):
+        if start != first.start and not any(x.field == fld and x.start <= start < x.end for x in mentions):
+            out.append(_Mention(fld, start, end, text[start:end], first.type, first.key, "introduced", display=name))
 
 
 def _acronym_mentions(text: str, fld: str, mentions: list[_Mention]) -> list[_Mention]:
@@ -325,7 +324,7 @@ def assemble(paper: Paper, title_doc: Doc, abstract_doc: Doc, lex: Lexicon) -> E
 def _add_subtitle_techniques(mentions: list[_Mention], title: str, abstract: str) -> None:
     """The techniques a subtitle lists are the paper's own when the abstract names each of them again."""
     hits = subtitle_techniques(title)
-    if not hits or not all(re.search(rf"(?<![\w-]){re.escape(h.text)}(?![\w-])", abstract, re.I) for h in hits):
+    if not hits or not all(name_spans(abstract, h.text, ignore_case=True) for h in hits):
         return
     for h in hits:
         if any(m.field == "title" and m.key and m.start < h.end and h.start < m.end for m in mentions):
@@ -337,13 +336,13 @@ def _add_subtitle_techniques(mentions: list[_Mention], title: str, abstract: str
 
 def _add_repeats(mentions: list[_Mention], name: str, text: str) -> None:
     title = mentions[-1]
-    for m in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text, re.I if " " in name else 0):
-        inside = [x for x in mentions if x.field == "abstract" and x.key and m.start() <= x.start and x.end <= m.end()]
-        if any(x.field == "abstract" and x.key and x.start <= m.start() < x.end for x in mentions if x not in inside):
+    for start, end in name_spans(text, name, ignore_case=" " in name):
+        inside = [x for x in mentions if x.field == "abstract" and x.key and start <= x.start and x.end <= end]
+        if any(x.field == "abstract" and x.key and x.start <= start < x.end for x in mentions if x not in inside):
             continue
         for x in inside:  # "online speculative decoding" holds the lexicon's "speculative decoding"
             x.key = ""
-        mentions.append(_Mention("abstract", m.start(), m.end(), m.group(0), title.type, title.key, "title-name",
+        mentions.append(_Mention("abstract", start, end, text[start:end], title.type, title.key, "title-name",
                                  display=name))
 
 

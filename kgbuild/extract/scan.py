@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["occurrences", "word_starts", "lowered"]
+__all__ = ["occurrences", "word_starts", "lowered", "name_spans"]
 
 
 def occurrences(text: str, words: Iterable[str]) -> list[tuple[int, str]]:
@@ -47,3 +47,39 @@ def word_starts(text: str, words: Iterable[str]) -> list[int]:
     return sorted(at for at, word in occurrences(lower, words)
                   if (not at or not _is_word(lower[at - 1]))
                   and (at + len(word) == size or not _is_word(lower[at + len(word)])))
+
+
+def _joins(c: str) -> bool:
+    return c.isalnum() or c in "_-"
+
+
+def name_spans(text: str, name: str, *, ignore_case: bool = False, either_first: bool = False) -> list[tuple[int, int]]:
+    """Where ``name`` stands on its own in ``text`` (no word character or hyphen either side), left to right and
+    not overlapping: what ``re.finditer(r"(?<![\\w-])NAME(?![\\w-])")`` gives, without compiling a regex for each
+    new name of each paper. ``either_first`` lets its first letter take either case, ``ignore_case`` every letter.
+
+    >>> name_spans("LoRA, loRA-2 and QLoRA; lora.", "LoRA", either_first=True)
+    [(0, 4)]
+    >>> name_spans("Token Recycling and token recycling", "Token Recycling", ignore_case=True)
+    [(0, 15), (20, 35)]
+    """
+    if not name:
+        return []
+    if ignore_case:
+        haystack, needles = lowered(text), {lowered(name)}
+    else:
+        haystack, needles = text, {name[0].upper() + name[1:], name[0].lower() + name[1:]} if either_first else {name}
+    size, found = len(text), []
+    for needle in needles:
+        at = haystack.find(needle)
+        while at >= 0:
+            end = at + len(needle)
+            if (not at or not _joins(text[at - 1])) and (end == size or not _joins(text[end])):
+                found.append((at, end))
+            at = haystack.find(needle, at + 1)
+    found.sort()
+    spans: list[tuple[int, int]] = []
+    for start, end in found:
+        if not spans or start >= spans[-1][1]:
+            spans.append((start, end))
+    return spans
