@@ -15,6 +15,7 @@ Scheme (``BASE`` = ``https://w3id.org/kgbuild/``):
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import quote, unquote
 
 from rdflib import Graph, Namespace, URIRef
@@ -86,6 +87,7 @@ def bind_prefixes(graph: Graph) -> Graph:
     return graph
 
 
+@lru_cache(maxsize=256)
 def class_iri(label: str) -> URIRef:
     """The class of a node label: ``"SpeedupClaim"`` → ``kg:SpeedupClaim``.
 
@@ -97,6 +99,7 @@ def class_iri(label: str) -> URIRef:
     return KG[label]
 
 
+@lru_cache(maxsize=256)
 def property_iri(edge_type: str) -> URIRef:
     """The object property of an edge type, camel-cased: ``"EVALUATED_ON"`` → ``kg:evaluatedOn``.
 
@@ -113,6 +116,7 @@ def _segment(text: str) -> str:
     return quote(text, safe=_SAFE)
 
 
+@lru_cache(maxsize=1 << 16)  # a node recurs in the triples of its attributes, edges and mentions
 def node_iri(node: str) -> URIRef:
     """The IRI of graph node ``"<kind>:<slug>"``; any character outside the safe set is percent-encoded.
 

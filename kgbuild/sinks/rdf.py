@@ -14,7 +14,7 @@ import warnings
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import networkx as nx
 from rdflib import Graph, Literal, URIRef
@@ -106,29 +106,41 @@ def _text(value: Any) -> str:
     return _LONE_SURROGATE.sub("\ufffd", str(value))
 
 
-def _literals(value: Any, kind: str) -> Iterator[Literal]:
+class _Lit(NamedTuple):
+    """A literal as its lexical form and datatype: N-Triples lines are written from these directly (building an
+    rdflib ``Literal`` for each of millions of values was most of the sink's time); `generate_triples` turns them
+    into rdflib literals."""
+
+    text: str
+    datatype: URIRef | None = None
+
+    def literal(self) -> Literal:
+        return Literal(self.text, datatype=self.datatype)
+
+
+def _literals(value: Any, kind: str) -> Iterator[_Lit]:
     """The literals of one attribute value; empty strings and non-finite numbers are absent, not written."""
     if value is None:
         return
     if kind == "count":
-        yield Literal(len(value) if isinstance(value, list) else int(value))
+        yield _Lit(str(len(value) if isinstance(value, list) else int(value)), XSD.integer)
     elif isinstance(value, list):
         for item in dict.fromkeys(value):
             yield from _literals(item, kind)
     elif kind == "string":
         if str(value):
-            yield Literal(_text(value))
+            yield _Lit(_text(value))
     elif kind == "integer":
-        yield Literal(int(value))
+        yield _Lit(str(int(value)), XSD.integer)
     elif kind == "boolean":
-        yield Literal(bool(value))
+        yield _Lit("true" if value else "false", XSD.boolean)
     elif kind == "decimal":
         if isinstance(value, (int, float)) and math.isfinite(value):
-            yield Literal(format(Decimal(repr(float(value))), "f"), datatype=XSD.decimal)
+            yield _Lit(format(Decimal(repr(float(value))), "f"), XSD.decimal)
     elif kind == "date" and str(value):
         text = _text(value)
         datatype = next((dt for pattern, dt in _DATE_TYPES if pattern.match(text)), None)
-        yield Literal(text, datatype=datatype)
+        yield _Lit(text, datatype)
 
 
 def _paper_node(G: GraphLike, paper_id: str) -> str | None:
@@ -151,7 +163,7 @@ class _Extractors:
         if f"agent {name}" in self.seen:
             return agent, []
         self.seen.add(f"agent {name}")
-        return agent, [(agent, RDF.type, PROV.SoftwareAgent), (agent, RDFS.label, Literal(_text(name)))]
+        return agent, [(agent, RDF.type, PROV.SoftwareAgent), (agent, RDFS.label, _Lit(_text(name)))]
 
     def activity(self, extractor: str) -> tuple[URIRef, list[Triple]]:
         activity = activity_iri(extractor)
@@ -161,7 +173,7 @@ class _Extractors:
         agent, once = self._agent(extractor)
         return activity, once + [
             (activity, RDF.type, PROV.Activity),
-            (activity, RDFS.label, Literal(f"extraction by {_text(extractor)}")),
+            (activity, RDFS.label, _Lit(f"extraction by {_text(extractor)}")),
             (activity, PROV.wasAssociatedWith, agent),
         ]
 
@@ -171,10 +183,10 @@ class _Extractors:
             return activity, []
         self.seen.add(f"rule {rule}")
         agent, once = self._agent(RESOLVER)
-        once += [(activity, RDF.type, PROV.Activity), (activity, RDFS.label, Literal(_text(rule))),
+        once += [(activity, RDF.type, PROV.Activity), (activity, RDFS.label, _Lit(_text(rule))),
                  (activity, PROV.wasAssociatedWith, agent)]
         if rule in RULES:
-            once.append((activity, RDFS.comment, Literal(RULES[rule])))
+            once.append((activity, RDFS.comment, _Lit(RULES[rule])))
         return activity, once
 
 
@@ -182,8 +194,8 @@ def _node_triples(node: str, label: str, props: dict[str, Any], extractors: _Ext
                   unknown: set[str]) -> Iterator[Triple]:
     subject = node_iri(node)
     yield subject, RDF.type, class_iri(label)
-    yield subject, DCTERMS.identifier, Literal(_text(node))
-    yield subject, RDFS.label, Literal(_text(props.get("name") or props.get("title") or node))
+    yield subject, DCTERMS.identifier, _Lit(_text(node))
+    yield subject, RDFS.label, _Lit(_text(props.get("name") or props.get("title") or node))
     for key, value in props.items():
         if key in _ATTRIBUTES:
             predicate, kind = _ATTRIBUTES[key]
@@ -235,7 +247,7 @@ def _form_triples(G: GraphLike, row: dict[str, Any], extractors: _Extractors) ->
     form = form_iri(node, str(row["rule"]), str(row["surface"]))
     yield node_iri(node), PROV.wasDerivedFrom, form
     yield form, RDF.type, KG.SurfaceForm
-    yield form, KG.surface, Literal(_text(row["surface"]))
+    yield form, KG.surface, _Lit(_text(row["surface"]))
     activity, once = extractors.rule(str(row["rule"]))
     yield from once
     yield form, PROV.wasGeneratedBy, activity
@@ -264,6 +276,11 @@ def generate_triples(G: GraphLike) -> Iterator[Triple]:
     >>> (node_iri("vendor:amd"), RDF.type, KG.Vendor) in triples
     True
     """
+    for s, p, o in _triples(G):
+        yield s, p, o.literal() if type(o) is _Lit else o
+
+
+def _triples(G: GraphLike) -> Iterator[tuple[URIRef, URIRef, URIRef | _Lit]]:
     extractors = _Extractors()
     unknown: set[str] = set()
     for node, label, props in node_rows(G):
@@ -291,29 +308,41 @@ def _nt_escape(match: re.Match[str]) -> str:
     return _NT_ESCAPES.get(char) or f"\\u{ord(char):04X}"
 
 
-def _nt_term(term: Node) -> str:
-    # rdflib's Literal.n3() writes a multi-line literal in Turtle's """ form, which N-Triples forbids,
-    # so literals are escaped here (N-Triples ECHAR/UCHAR); IRIs are checked by URIRef.n3().
-    if isinstance(term, Literal):
-        quoted = '"' + _NT_NEEDS_ESCAPE.sub(_nt_escape, str(term)) + '"'
-        if term.language:
-            return f"{quoted}@{term.language}"
-        if term.datatype and term.datatype != XSD.string:
-            return f"{quoted}^^<{term.datatype}>"
-        return quoted
-    return term.n3()
+def _nt_literal(lit: _Lit) -> str:
+    quoted = '"' + _NT_NEEDS_ESCAPE.sub(_nt_escape, lit.text) + '"'
+    return quoted if lit.datatype is None or lit.datatype == XSD.string else f"{quoted}^^<{lit.datatype}>"
+
+
+class _IriText:
+    """``URIRef.n3()`` (which checks the IRI) once per IRI: predicates, classes and hub nodes recur in most lines."""
+
+    def __init__(self, size: int = 1 << 16) -> None:
+        self.size, self.known = size, {}
+
+    def __call__(self, iri: URIRef) -> str:
+        key = str(iri)   # a plain str hashes and compares in C; URIRef's hash and eq are Python methods
+        text = self.known.get(key)
+        if text is None:
+            if len(self.known) >= self.size:
+                self.known.clear()
+            text = self.known[key] = iri.n3()
+        return text
 
 
 def generate_ntriples(G: GraphLike) -> Iterator[str]:
-    """Yield the graph as N-Triples lines (no trailing newline), streamed from ``generate_triples``.
+    """Yield the graph as N-Triples lines (no trailing newline), streamed from the graph's triples.
+
+    Literals are escaped here (N-Triples ECHAR/UCHAR): rdflib's ``Literal.n3()`` writes a multi-line literal in
+    Turtle's triple-quoted form, which N-Triples forbids; IRIs are checked by ``URIRef.n3()``.
 
     Examples
     --------
     >>> next(generate_ntriples(small_graph)).endswith(" .")
     True
     """
-    for s, p, o in generate_triples(G):
-        yield f"{_nt_term(s)} {_nt_term(p)} {_nt_term(o)} ."
+    iri = _IriText()
+    for s, p, o in _triples(G):
+        yield f"{iri(s)} {iri(p)} {_nt_literal(o) if type(o) is _Lit else iri(o)} ."
 
 
 def to_rdflib(G: nx.MultiDiGraph) -> Graph:
