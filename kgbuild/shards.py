@@ -159,6 +159,9 @@ def shard_name(stem: str, suffix: str, index: int, single: bool) -> str:
     return f"{stem}{suffix}" if single else f"{stem}-{index:05d}{suffix}"
 
 
+_LINES_PER_WRITE = 4096
+
+
 class ShardWriter:
     """Lines into shards of at most ``per_shard`` lines, each committed atomically; ``records`` lists them at close.
 
@@ -176,6 +179,7 @@ class ShardWriter:
         self.records: list[ShardRecord] = []
         self.folder.mkdir(parents=True, exist_ok=True)
         self._full: AtomicFile | None = None  # a filled shard waiting to learn whether it is the only one
+        self._pending: list[str] = []
         self._current = self._open(0)
 
     def _open(self, index: int) -> AtomicFile:
@@ -186,10 +190,20 @@ class ShardWriter:
 
     def write(self, line: str) -> None:
         """Append one line (without its newline)."""
-        if self._current.records >= self.per_shard:
+        if self._current.records + len(self._pending) >= self.per_shard:
+            self._flush()
             self._commit_full()
             self._full, self._current = self._current, self._open(len(self.records) + 1)
-        self._current.write((line + "\n").encode("utf-8"))
+        self._pending.append(line)
+        if len(self._pending) >= _LINES_PER_WRITE:
+            self._flush()
+
+    def _flush(self) -> None:
+        """Lines go to the file, the hash and the counts a few thousand at a time: per line, those calls were
+        a third of the time of writing N-Triples."""
+        if self._pending:
+            self._current.write(("\n".join(self._pending) + "\n").encode("utf-8"), records=len(self._pending))
+            self._pending.clear()
 
     def _commit_full(self) -> None:
         if self._full is not None:
@@ -198,6 +212,7 @@ class ShardWriter:
 
     def close(self) -> list[ShardRecord]:
         """Commit what is left and return the records of every shard."""
+        self._flush()
         single = self._full is None and not self.records
         self._commit_full()
         index = len(self.records)
@@ -207,6 +222,7 @@ class ShardWriter:
 
     def abort(self) -> None:
         """Remove the uncommitted temporaries (after an error)."""
+        self._pending.clear()
         for shard in (self._full, self._current):
             if shard is not None:
                 shard.abort()

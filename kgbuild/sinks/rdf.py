@@ -91,6 +91,11 @@ _ATTRIBUTES: dict[str, tuple[URIRef, str]] = {
     "end": (KG.charEnd, "integer"),
 }
 _SPAN_KEYS = ("paper_id", "field", "sentence", "start", "end")
+#: Terms of every node, mention and claim, looked up once (a namespace attribute builds a new URIRef each time).
+_TYPE, _LABEL, _IDENTIFIER = RDF.type, RDFS.label, DCTERMS.identifier
+_MENTION, _RELATION, _IN_PAPER = KG.Mention, KG.relation, KG.inPaper
+_OF_ENTITY, _FROM_ENTITY = KG.ofEntity, KG.fromEntity
+_GENERATED_BY, _DERIVED_FROM = PROV.wasGeneratedBy, PROV.wasDerivedFrom
 # An edge's "weight" is its paper count (graph.py), so only "papers" and "mentions" are written.
 _EDGE_SUPPORT = {"papers": KG.paperCount, "mentions": KG.mentionCount}
 _NOT_ATTRIBUTES = {"label", "name", "extractor", "id", "type"}
@@ -193,9 +198,9 @@ class _Extractors:
 def _node_triples(node: str, label: str, props: dict[str, Any], extractors: _Extractors,
                   unknown: set[str]) -> Iterator[Triple]:
     subject = node_iri(node)
-    yield subject, RDF.type, class_iri(label)
-    yield subject, DCTERMS.identifier, _Lit(_text(node))
-    yield subject, RDFS.label, _Lit(_text(props.get("name") or props.get("title") or node))
+    yield subject, _TYPE, class_iri(label)
+    yield subject, _IDENTIFIER, _Lit(_text(node))
+    yield subject, _LABEL, _Lit(_text(props.get("name") or props.get("title") or node))
     for key, value in props.items():
         if key in _ATTRIBUTES:
             predicate, kind = _ATTRIBUTES[key]
@@ -204,7 +209,7 @@ def _node_triples(node: str, label: str, props: dict[str, Any], extractors: _Ext
         elif key == "extractor" and value:
             activity, once = extractors.activity(str(value))
             yield from once
-            yield subject, PROV.wasGeneratedBy, activity
+            yield subject, _GENERATED_BY, activity
         elif key not in _NOT_ATTRIBUTES and key not in unknown:
             unknown.add(key)
             warnings.warn(f"RDF sink: node attribute {key!r} (on {node}) has no RDF property and is not written — "
@@ -222,14 +227,14 @@ def _span_triples(subject: Any, props: dict[str, Any]) -> Iterator[Triple]:
 def _mention_triples(G: GraphLike, src: str, dst: str, edge_type: str, props: dict[str, Any],
                      extractors: _Extractors, src_is_paper: bool) -> Iterator[Triple]:
     mention = mention_iri(src, edge_type, dst)
-    yield mention, RDF.type, KG.Mention
-    yield mention, KG.relation, property_iri(edge_type)
-    yield mention, KG.ofEntity, node_iri(dst)
+    yield mention, _TYPE, _MENTION
+    yield mention, _RELATION, property_iri(edge_type)
+    yield mention, _OF_ENTITY, node_iri(dst)
     if not src_is_paper:
-        yield mention, KG.fromEntity, node_iri(src)
+        yield mention, _FROM_ENTITY, node_iri(src)
     paper = src if src_is_paper else _paper_node(G, str(props["paper_id"]))
     if paper is not None:
-        yield mention, KG.inPaper, node_iri(paper)
+        yield mention, _IN_PAPER, node_iri(paper)
     yield from _span_triples(mention, props)
     for key, predicate in _EDGE_SUPPORT.items():
         for literal in _literals(props.get(key), "count"):
@@ -237,7 +242,7 @@ def _mention_triples(G: GraphLike, src: str, dst: str, edge_type: str, props: di
     if props.get("extractor"):
         activity, once = extractors.activity(str(props["extractor"]))
         yield from once
-        yield mention, PROV.wasGeneratedBy, activity
+        yield mention, _GENERATED_BY, activity
 
 
 def _form_triples(G: GraphLike, row: dict[str, Any], extractors: _Extractors) -> Iterator[Triple]:
@@ -245,19 +250,19 @@ def _form_triples(G: GraphLike, row: dict[str, Any], extractors: _Extractors) ->
     if not has_node(G, node):
         return
     form = form_iri(node, str(row["rule"]), str(row["surface"]))
-    yield node_iri(node), PROV.wasDerivedFrom, form
-    yield form, RDF.type, KG.SurfaceForm
+    yield node_iri(node), _DERIVED_FROM, form
+    yield form, _TYPE, KG.SurfaceForm
     yield form, KG.surface, _Lit(_text(row["surface"]))
     activity, once = extractors.rule(str(row["rule"]))
     yield from once
-    yield form, PROV.wasGeneratedBy, activity
+    yield form, _GENERATED_BY, activity
     for key, predicate, kind in (("detail", KG.ruleDetail, "string"), ("papers", KG.paperCount, "count"),
                                  ("evidence", KG.evidence, "string")):
         for literal in _literals(row.get(key), kind):
             yield form, predicate, literal
     paper = _paper_node(G, str(row.get("paper_id", "")))
     if paper is not None:
-        yield form, PROV.wasDerivedFrom, node_iri(paper)
+        yield form, _DERIVED_FROM, node_iri(paper)
     yield from _span_triples(form, row)
 
 
@@ -294,7 +299,7 @@ def _triples(G: GraphLike) -> Iterator[tuple[URIRef, URIRef, URIRef | _Lit]]:
             seen.add((src, edge_type, dst))
         yield node_iri(src), property_iri(edge_type), node_iri(dst)
         if edge_type == "REPORTS":
-            yield node_iri(dst), PROV.wasDerivedFrom, node_iri(src)
+            yield node_iri(dst), _DERIVED_FROM, node_iri(src)
         ends = (node_label(G, src), node_label(G, dst))
         # A claim carries its own provenance; only other text-read edges need a Mention.
         if props.get("paper_id") and "SpeedupClaim" not in ends:
