@@ -8,6 +8,7 @@ from kgbuild.cli import main
 from kgbuild.evaluate import score_files
 from kgbuild.extract import extract
 from kgbuild.extract.acronyms import find_acronym_pairs
+from kgbuild.extract.names import title_name
 from kgbuild.extract.speedups import find_claims
 from kgbuild.models import Paper, paper_id_for_title
 
@@ -103,6 +104,21 @@ def test_subtitle_listing_techniques_proposes_each_when_the_abstract_repeats_the
 def test_a_title_phrase_with_an_article_is_not_a_name():
     ex = _one("Revenge of the Kernels: Hand-Written CUDA Still Wins", "We compare kernels on an A100.")
     assert "Revenge of the Kernels" not in {e.name for e in ex.entities}
+
+
+@pytest.mark.parametrize("title", ["Taming Tokenizers: A Study of Vocabulary Size",
+                                   "Position Encodings Demystified: What Rotary Angles Do"])
+def test_a_title_head_with_a_verb_is_a_phrase_not_a_name(title):
+    assert title_name(title) is None
+    ex = _one(title, "We review tokenizers and position encodings.")
+    assert title.split(":")[0] not in {e.name for e in ex.entities}
+    assert title_name("Kestrel Decoding: Fast Drafts") is not None   # a coined name still is one
+
+
+def test_a_name_whose_subtitle_benchmarks_something_is_a_dataset():
+    ex = _one("QUILL: Assessing Long-Form Answers of Language Models",
+              "QUILL holds 3,000 questions; we evaluate GPT-4 and Llama-2-70B on it.")
+    assert {(e.name, e.type, e.proposed) for e in ex.entities if e.name == "QUILL"} == {("QUILL", "Dataset", True)}
 
 
 def test_acronym_pairs_follow_schwartz_hearst():

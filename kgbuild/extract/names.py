@@ -149,6 +149,9 @@ def title_name(title: str) -> NameHit | None:
         return None
     if len(words) > 1 and ("," in name or words[-1].lower().rstrip("s") in _GENERIC_TITLE_HEADS):
         return None
+    if len(words) > 1 and (_VERB_FORM.fullmatch(words[0]) and words[0].lower().endswith("ing")
+                           or _VERB_FORM.fullmatch(words[-1]) and words[-1].lower().endswith("ed")):
+        return None   # a verb makes a phrase: "Compressing LLMs", "LLM Inference Unveiled"
     if len(words) > 1 and not all(w[0].isupper() or w[0].isdigit() or w.lower() in {"of", "for", "and", "in", "to"}
                                   for w in words):
         return None   # an article makes a phrase ("Return of the Encoder"), not a coined name
@@ -156,6 +159,7 @@ def title_name(title: str) -> NameHit | None:
     return NameHit(start, start + len(name), name, "title-name")
 
 
+_VERB_FORM = re.compile(r"[A-Z]?[a-z]{5,}")   # a capitalised or lower-case word, no inner capitals or digits
 _TITLE_SPLIT = re.compile(r"\s(?:for|with|via|in|on|of|to|through|by|using|from|and|needs|is|are|at)\s")
 _TECHNIQUE_HEADS = frozenset({
     "attention", "decoding", "pruning", "quantization", "sampling", "tuning", "normalization", "fusion", "guidance",
@@ -219,11 +223,15 @@ def guess_type(name: str, after: str, subtitle: str = "") -> str:
     head = _subtitle_head(subtitle)
     if head in {"benchmark", "dataset", "corpus", "leaderboard", "suite", "benchmarks", "datasets"}:
         return "Dataset"
+    opening = subtitle.split(None, 1)
+    if opening and opening[0].lower() in _EVALUATING:
+        return "Dataset"   # "BLESS: Benchmarking LLMs on …" names a benchmark, whatever it evaluates
     if _SIZE.search(name) or _MODEL_NEXT.match(after) or head in {"model", "models", "llm", "llms"}:
         return "Model"
     return "Method"
 
 
+_EVALUATING = frozenset({"benchmarking", "evaluating", "assessing"})
 _SUB_STOP = re.compile(r"\s(?:for|with|via|in|on|through|by|to|from|that|using|under|at|towards|toward|and)\s", re.I)
 
 
