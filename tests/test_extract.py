@@ -121,6 +121,14 @@ def test_a_name_whose_subtitle_benchmarks_something_is_a_dataset():
     assert {(e.name, e.type, e.proposed) for e in ex.entities if e.name == "QUILL"} == {("QUILL", "Dataset", True)}
 
 
+def test_a_title_acronym_and_its_expansion_in_the_abstract_are_one_entity():
+    ex = _one("KITE: Fast Serving for Long Prompts",
+              "We present Kernel-Integrated Token Eviction (KITE) for long prompts. KITE is 1.9x faster than vLLM.")
+    kite = [e for e in ex.entities if "KITE" in [e.name, *e.aliases]]
+    assert [(e.name, e.proposed) for e in kite] == [("Kernel-Integrated Token Eviction", True)]
+    assert [c.method for c in ex.speedups] == ["Kernel-Integrated Token Eviction"]
+
+
 def test_acronym_pairs_follow_schwartz_hearst():
     pairs = {(p.long, p.short) for p in find_acronym_pairs(
         "We apply Low-Rank Adaptation (LoRA) to the key-value (KV) cache and to Retrieval-Augmented Generation (RAG).")}

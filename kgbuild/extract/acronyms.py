@@ -40,7 +40,7 @@ def long_form_for(short: str, before: str) -> str | None:
         if ti < 0:
             return None
     start = text.rfind(" ", 0, ti) + 1
-    long = text[start:].strip(" ,;:")
+    long = text[start:].strip(" ,;:~")   # "~" is LaTeX's non-breaking space before "(SFT)"
     first = long.split()[0] if long else ""
     if not long or len(long) <= len(short) or first.lower() in {"the", "a", "an", "of", "and", "or", "in", "to"}:
         return None

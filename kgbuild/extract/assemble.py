@@ -228,12 +228,10 @@ _GENERIC_HEADS = {"model", "language", "task", "agent", "user", "data", "network
 
 def _group(mentions: list[_Mention], docs: dict[str, Doc], paper: Paper, title_hit: str | None) -> tuple[list[Entity], dict[str, Entity]]:
     groups: dict[str, list[_Mention]] = {}
-    alias_key: dict[str, str] = {}
-    for m in mentions:  # the same surface form is one entity even when found by two rules
-        if not m.key:
-            continue
-        key = alias_key.setdefault(norm(m.text), m.key)
-        groups.setdefault(key, []).append(m)
+    entity_key = _same_entity(mentions)
+    for m in mentions:
+        if m.key:
+            groups.setdefault(entity_key[m.key], []).append(m)
     entities, by_form = [], {}
     proposing: dict[tuple[str, int], int] | None = None   # found on first need: most entities are decided before
     title_key = norm(title_hit) if title_hit is not None else None
@@ -271,6 +269,30 @@ def _group(mentions: list[_Mention], docs: dict[str, Doc], paper: Paper, title_h
         by_form[norm(name)] = ent
     entities.sort(key=lambda e: (e.mentions[0].field != "title", e.mentions[0].start))
     return entities, by_form
+
+
+def _same_entity(mentions: list[_Mention]) -> dict[str, str]:
+    """Each mention key's entity key. The same surface form is one entity even when two rules found it under two
+    keys, and so is everything either key holds: a title's "HFT:" and the abstract's "Half Fine-Tuning (HFT)".
+    Of keys joined, the one seen first names the entity."""
+    parent: dict[str, str] = {}   # insertion order is the order keys were seen
+
+    def root(key: str) -> str:
+        while parent[key] != key:
+            key = parent[key]
+        return key
+
+    by_form: dict[str, str] = {}
+    for m in mentions:
+        if not m.key:
+            continue
+        parent.setdefault(m.key, m.key)
+        a, b = root(by_form.setdefault(norm(m.text), m.key)), root(m.key)
+        if a != b:
+            order = list(parent)
+            first, later = (a, b) if order.index(a) < order.index(b) else (b, a)
+            parent[later] = first
+    return {key: root(key) for key in parent}
 
 
 def _reading_order(m: _Mention) -> tuple[bool, int]:
