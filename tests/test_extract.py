@@ -45,6 +45,10 @@ def _claims(sentence: str) -> list[tuple]:
      [(41.0, "%", "", "dense attention")]),
     ("It keeps comparable accuracy to the teacher model reaching nearly 3x faster decoding.",
      [(3.0, "x", "about", "the teacher model")]),
+    # what "accelerates X by" names is a workload when the list states its comparison later
+    ("Helix accelerates batch prefilling by 3.4x and decoding by 1.6x over SGLang.",
+     [(3.4, "x", "", "SGLang"), (1.6, "x", "", "SGLang")]),
+    ("Helix accelerates standard attention kernels by 2.2x.", [(2.2, "x", "", "standard attention kernels")]),
 ])
 def test_speedup_forms(sentence, expected):
     assert _claims(sentence) == expected
