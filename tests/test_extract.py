@@ -49,6 +49,10 @@ def _claims(sentence: str) -> list[tuple]:
     ("Helix accelerates batch prefilling by 3.4x and decoding by 1.6x over SGLang.",
      [(3.4, "x", "", "SGLang"), (1.6, "x", "", "SGLang")]),
     ("Helix accelerates standard attention kernels by 2.2x.", [(2.2, "x", "", "standard attention kernels")]),
+    # LaTeX left in the text, and a setting the figure was measured at
+    (r"The layer gives a \(3\times\) gain in training speed over GQA.", [(3.0, "x", "", "GQA")]),
+    ("Its training speed improves by 7x with long inputs and by 9x at 4K sequence length.",
+     [(7.0, "x", "", ""), (9.0, "x", "", "")]),
 ])
 def test_speedup_forms(sentence, expected):
     assert _claims(sentence) == expected

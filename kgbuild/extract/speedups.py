@@ -54,7 +54,7 @@ def _trie_regex(node: dict) -> str:
 
 
 _NUM = r"\d+(?:\.\d+)?"
-_X = r"(?:\s*(?:×|x|X)(?![\w×])|\s*[- ]?times\b|[\s-]*fold\b)"
+_X = r"(?:\s*(?:×|x|X)(?![\w×])|\s*[- ]?\\?times\b|[\s-]*fold\b)"  # "\\times": LaTeX left in the text
 _PCT = r"\s*\\?%"
 _NUMBER_WORDS = {re.sub(r"[\s-]+", " ", t["text"].lower()): float(t["value"]) for t in _terms("number_word")}
 # Two scans: digits (cheap: the pattern starts with one) and, only when a hint word is present, number words.
@@ -183,9 +183,10 @@ def _speed_groups(s: str, groups: list) -> list:
     return kept
 
 
-_CLAUSE_CUT = re.compile(r"[,;:.()]\s|\s(?:and|while|but|whereas|with)\s")
+_CLAUSE_CUT = re.compile(r"(?<!\\)[,;:.()]\s|\s(?:and|while|but|whereas|with)\s")
 _COMPARATIVE = re.compile(r"\b(?:fast|low|high|reduc|speed|improv|increas|decreas|less|sav|cut|accelerat|gain|short|quick|boost|outperform|surpass|exceed|beat)",
                           re.I)
+_SETTING = re.compile(r"\b(?:at|under|for|with)\s+(?:a\s+|an\s+)?(?:[\d.,]+[KkMm]?\s+)?$", re.I)
 _PER_UNIT_COST = re.compile(r"^\s*(?:per|/)\s*(?:dollar|\$|watt|joule|unit\s+cost)", re.I)
 
 
@@ -196,6 +197,8 @@ def _is_speed(s: str, start: int, end: int, unit: str) -> bool:
     after = after[:cut.start()] if cut else after
     before = s[max(0, start - 60):start]
     a_speed, a_not = _SPEED.search(after), _NOT_SPEED.search(after)
+    if a_not and _SETTING.search(after, 0, a_not.start()):
+        a_not = None   # "9x in generation at 4K sequence length": the setting measured at, not what grew
     if a_speed and _PER_UNIT_COST.match(after[a_speed.end():]):
         return False
     if a_not and (not a_speed or a_not.start() < a_speed.start()):
