@@ -129,6 +129,20 @@ def test_a_name_whose_subtitle_benchmarks_something_is_a_dataset():
     assert {(e.name, e.type, e.proposed) for e in ex.entities if e.name == "QUILL"} == {("QUILL", "Dataset", True)}
 
 
+def test_a_clause_after_a_name_does_not_make_it_a_model():
+    ex = _one("Draft Trees for Faster Decoding",
+              "We propose Branching Draft Verification (BDV) that accelerates LLM decoding on an A100. "
+              "We also release OrcaLite, a compact language model.")
+    types = {e.name: e.type for e in ex.entities}
+    assert types["Branching Draft Verification"] == "Method"
+    assert types["OrcaLite"] == "Model"
+
+
+def test_the_rest_of_a_title_does_not_type_its_opening_technique():
+    ex = _one("Streaming Token Pruning of Language Models", "We prune tokens while streaming.")
+    assert {(e.name, e.type) for e in ex.entities if e.proposed} == {("Streaming Token Pruning", "Method")}
+
+
 def test_a_title_acronym_and_its_expansion_in_the_abstract_are_one_entity():
     ex = _one("KITE: Fast Serving for Long Prompts",
               "We present Kernel-Integrated Token Eviction (KITE) for long prompts. KITE is 1.9x faster than vLLM.")

@@ -324,7 +324,8 @@ def assemble(paper: Paper, title_doc: Doc, abstract_doc: Doc, lex: Lexicon) -> E
             found += _introduced_mentions(_text(doc), fld, found)
         mentions += _outside_urls(found, _text(doc))
     if hit is not None:
-        etype = guess_type(hit.text, "", paper.title[hit.end + 1:])
+        # what follows a "Name:" describes the name; what follows a title's opening technique does not
+        etype = guess_type(hit.text, "", paper.title[hit.end + 1:] if hit.rule == "title-name" else "")
         same = [m for m in mentions if m.field == "title" and m.start == hit.start and m.end == hit.end and not m.known]
         for m in same:
             m.type = etype

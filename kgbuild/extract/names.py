@@ -49,7 +49,10 @@ _GENERIC_TITLE_HEADS = {"model", "survey", "review", "framework", "approach", "m
                         "language", "system", "benchmark", "evaluation", "learning", "network", "need", "agent"}
 _DATASET_CUE = re.compile(r"(?:Bench|bench|Benchmark|Eval|Evaluation|QA|Arena|Set|Corpus|Dataset|Instruct-\d+k)$")
 _DATASET_NEXT = re.compile(r"^\W{0,3}(?:a\s+|an\s+|the\s+)?(?:new\s+|novel\s+|large-scale\s+|comprehensive\s+|challenging\s+)*(?:benchmark|dataset|corpus|leaderboard|suite|test\s?bed|evaluation)", re.I)
-_MODEL_NEXT = re.compile(r"^\W{0,3}(?:a\s+|an\s+|the\s+)?(?:family\s+of\s+|series\s+of\s+)?(?:[\w-]+\s+){0,3}?(?:model|models|LLM|LLMs|language\s+model|foundation\s+model)\b")
+# "X, a 7B language model", "X models"; the words between may not be a clause's ("X that accelerates LLM decoding")
+_MODEL_NEXT = re.compile(r"^\W{0,3}(?:a\s+|an\s+|the\s+)?(?:family\s+of\s+|series\s+of\s+)?"
+                         r"(?:(?!(?:that|which|who|to|for|on|of|by|with|in|and|or|from|over|across|is|are|was|were|"
+                         r"can|to|than)\b)[\w-]+\s+){0,3}?(?:model|models|LLM|LLMs|language\s+model|foundation\s+model)\b")
 _SIZE = re.compile(r"(?:^|[-\s])\d+(?:\.\d+)?[BMK](?:-|\b)|-(?:Chat|Instruct|Base)\b")
 
 
@@ -226,11 +229,12 @@ def guess_type(name: str, after: str, subtitle: str = "") -> str:
     opening = subtitle.split(None, 1)
     if opening and opening[0].lower() in _EVALUATING:
         return "Dataset"   # "BLESS: Benchmarking LLMs on …" names a benchmark, whatever it evaluates
-    if _SIZE.search(name) or _MODEL_NEXT.match(after) or head in {"model", "models", "llm", "llms"}:
+    if _SIZE.search(name) or _MODEL_NEXT.match(after) or head in _MODEL_HEADS:
         return "Model"
     return "Method"
 
 
+_MODEL_HEADS = frozenset({"model", "models", "llm", "llms"})
 _EVALUATING = frozenset({"benchmarking", "evaluating", "assessing"})
 _SUB_STOP = re.compile(r"\s(?:for|with|via|in|on|through|by|to|from|that|using|under|at|towards|toward|and)\s", re.I)
 
