@@ -138,6 +138,11 @@ def test_a_clause_after_a_name_does_not_make_it_a_model():
     assert types["OrcaLite"] == "Model"
 
 
+def test_a_known_name_glued_to_other_text_is_still_the_lexicon_entry():
+    ex = _one("Small Models Still Matter", "Decoders like GPT-2/3 are run on an A100.")
+    assert {(e.name, e.type) for e in ex.entities if e.name.startswith("GPT")} == {("GPT-2", "Model")}
+
+
 def test_the_rest_of_a_title_does_not_type_its_opening_technique():
     ex = _one("Streaming Token Pruning of Language Models", "We prune tokens while streaming.")
     assert {(e.name, e.type) for e in ex.entities if e.proposed} == {("Streaming Token Pruning", "Method")}

@@ -127,12 +127,13 @@ def _extend_size(doc: Doc, end: int) -> int:
     return i
 
 
-def _pattern_mentions(text: str, fld: str, known: list[_Mention], title: str, vendors: set[str]) -> list[_Mention]:
-    """Coined names; one that strictly contains a lexicon hit ("LLaMA-NAS" around "LLaMA") replaces it."""
+def _pattern_mentions(text: str, fld: str, known: list[_Mention], title: str, lex: Lexicon) -> list[_Mention]:
+    """Coined names; one that strictly contains a lexicon hit ("LLaMA-NAS" around "LLaMA") replaces it, and one
+    the lexicon spells whole ("GPT-2" in "GPT-2/3", one token to the matcher) is the lexicon's."""
     out = []
     taken = [(m.start, m.end) for m in known if m.key]
     counts: dict[str, int] = {}
-    hits = [h for h in find_pattern_names(text) if h.text.lower() not in vendors]
+    hits = [h for h in find_pattern_names(text) if h.text.lower() not in lex.vendors]
     for h in hits:
         counts[h.text] = counts.get(h.text, 0) + 1
     for h in hits:
@@ -147,8 +148,13 @@ def _pattern_mentions(text: str, fld: str, known: list[_Mention], title: str, ve
             continue
         if h.rule == "all-caps" and counts[h.text] < 2 and h.text not in title:
             continue
-        etype = guess_type(h.text, text[h.end:h.end + 40])
-        out.append(_Mention(fld, h.start, h.end, h.text, etype, "name:" + norm(h.text).rstrip("s"), h.rule, display=h.text))
+        entry = lex.spelled(h.text)
+        if entry is not None:
+            out.append(_Mention(fld, h.start, h.end, h.text, entry.type, entry.key, "lexicon", entry.optional, True,
+                                dict(entry.attrs), h.text))
+        else:
+            out.append(_Mention(fld, h.start, h.end, h.text, guess_type(h.text, text[h.end:h.end + 40]),
+                                "name:" + norm(h.text).rstrip("s"), h.rule, display=h.text))
         taken.append((h.start, h.end))
     return out
 
@@ -319,7 +325,7 @@ def assemble(paper: Paper, title_doc: Doc, abstract_doc: Doc, lex: Lexicon) -> E
     for fld, doc in docs.items():
         lexical = _lexicon_mentions(doc, fld, lex)
         acronyms = _acronym_mentions(_text(doc), fld, lexical)
-        found = lexical + acronyms + _pattern_mentions(_text(doc), fld, lexical + acronyms, paper.title, lex.vendors)
+        found = lexical + acronyms + _pattern_mentions(_text(doc), fld, lexical + acronyms, paper.title, lex)
         if fld == "abstract":  # titles never say "we propose"
             found += _introduced_mentions(_text(doc), fld, found)
         mentions += _outside_urls(found, _text(doc))

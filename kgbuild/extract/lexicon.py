@@ -83,6 +83,7 @@ class Lexicon:
     folded: dict[str, list[str]] = field(default_factory=dict)
     vendors: set[str] = field(default_factory=set)
     _by_hash: dict[int, LexiconEntry] | None = field(default=None, repr=False)
+    _spellings: tuple[dict[str, LexiconEntry], dict[str, LexiconEntry]] | None = field(default=None, repr=False)
 
     @classmethod
     def load(cls) -> Lexicon:
@@ -101,6 +102,18 @@ class Lexicon:
         for rec in load_jsonl("vendors.jsonl"):
             lex.vendors |= {x.lower() for x in [rec["name"], *rec.get("aliases", [])]}
         return lex
+
+    def spelled(self, text: str) -> LexiconEntry | None:
+        """The entry a whole surface form spells, if any: case-sensitive forms as written, the others in any case.
+        For names the tokenizer did not split as the matcher's patterns ("GPT-2/3" is one token after "-")."""
+        if self._spellings is None:
+            self._spellings = ({}, {})   # (as written, lower-cased)
+            for table, spellings, fold in ((self.exact, self._spellings[0], str),
+                                           (self.folded, self._spellings[1], str.lower)):
+                for key, forms in table.items():
+                    for form in forms:
+                        spellings.setdefault(fold(form), self.entries[key])
+        return self._spellings[0].get(text) or self._spellings[1].get(text.lower())
 
     def info(self, key: str | int) -> LexiconEntry:
         """The entry of a key, or of its spaCy hash (a span's ``kb_id``: no string lookup in the StringStore)."""
