@@ -138,6 +138,14 @@ def test_a_clause_after_a_name_does_not_make_it_a_model():
     assert types["OrcaLite"] == "Model"
 
 
+def test_a_list_of_figures_takes_devices_and_baselines_respectively():
+    ex = _one("Lynx: Portable Attention Kernels",
+              "On an A100, an MI300X and an H100, Lynx kernels are 1.8×, 2.2× and 1.4× faster than FlashAttention, "
+              "Composable Kernel and cuDNN respectively.")
+    assert [(c.value, c.hardware, c.baseline) for c in ex.speedups] == [
+        (1.8, "A100", "FlashAttention"), (2.2, "MI300X", "Composable Kernel"), (1.4, "H100", "cuDNN")]
+
+
 def test_a_known_name_glued_to_other_text_is_still_the_lexicon_entry():
     ex = _one("Small Models Still Matter", "Decoders like GPT-2/3 are run on an A100.")
     assert {(e.name, e.type) for e in ex.entities if e.name.startswith("GPT")} == {("GPT-2", "Model")}

@@ -393,12 +393,14 @@ def _claims(paper: Paper, doc: Doc, mentions: list[_Mention], entities: list[Ent
         context = ""
         if i and i - 1 not in with_figures and any(not r.baseline for r in raws) and not context_baseline(text):
             context = context_baseline(full[slice(*spans[i - 1])])
+        respectively = _devices_respectively(text, raws, local, start_char, by_form)
         for raw in raws:
             fig = start_char + raw.start
             text_after = lambda m: _text(doc)[m.end:m.end + 40]  # noqa: E731
             method = _method_for(local, fig, raw, start_char, by_form, text_after) or _recent_proposed(
                 abstract, start_char, fig, by_form) or main
-            hardware = _hardware_for(local, fig, [start_char + r.start for r in raws if r.start > raw.start], by_form)
+            hardware = respectively.get(raw.start) or _hardware_for(
+                local, fig, [start_char + r.start for r in raws if r.start > raw.start], by_form)
             yield SpeedupClaim(
                 value=raw.value, unit=raw.unit, metric=raw.metric, qualifier=raw.qualifier,
                 method=method.name if method else "", baseline=raw.baseline or context,
@@ -443,6 +445,31 @@ def _recent_proposed(abstract: list[_Mention], sent_start: int, fig: int, by_for
             if ent is not None and ent.proposed:
                 return ent
     return None
+
+
+def _devices_respectively(sentence: str, raws: list, local: list[_Mention], offset: int,
+                          by_form: dict[str, Entity]) -> dict[int, Entity]:
+    """"On X, Y and Z, it is 1.3x, 1.2x and 1.5x faster … respectively": a list of figures takes the devices
+    named before it in order, when there are as many. Keyed by each figure's start in the sentence."""
+    if "respectively" not in sentence:
+        return {}
+    out: dict[int, Entity] = {}
+    lists: dict[tuple[int, int], list[int]] = {}   # figures listed together share their evidence span
+    for raw in raws:
+        starts = lists.setdefault((raw.evidence_start, raw.evidence_end), [])
+        if raw.start not in starts:
+            starts.append(raw.start)
+    for starts in lists.values():
+        first = offset + starts[0]
+        devices: list[Entity] = []
+        for m in sorted(local, key=lambda m: m.start):
+            ent = by_form.get(norm(m.text))
+            if m.start < first and m.type == "Hardware" and m.key.startswith("hw:") and not m.in_phrase \
+                    and ent is not None and ent not in devices:
+                devices.append(ent)
+        if len(starts) > 1 and len(devices) == len(starts):
+            out.update(zip(starts, devices))
+    return out
 
 
 def _hardware_for(local: list[_Mention], fig: int, later: list[int], by_form: dict[str, Entity]) -> Entity | None:

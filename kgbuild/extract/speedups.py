@@ -108,11 +108,11 @@ _BASELINE_BEFORE = re.compile(
     re.I,
 )
 _TRAILING_BASELINE = re.compile(r"\b(?:as\s+)?(?:compared\s+(?:to|with)|relative\s+to|versus|vs\.?)\s+(?P<b>[^.;:()]+)", re.I)
-_BASELINE_END = re.compile(
-    r",|\s(?:on|in|across|for|while|when|with|without|at|under|using|by|which|thereby|whereas|achiev\w*|and\s+(?:achiev|reduc|improv|"
-    r"maintain|deliver|enabl|yield|attain|obtain|lower|increas|up\s+to)\w*|respectively|during|through|from|of\s+up)\b",
-    re.I,
-)
+_CLAUSE_WORDS = (r"\s(?:on|in|across|for|while|when|with|without|at|under|using|by|which|thereby|whereas|achiev\w*|"
+                 r"and\s+(?:achiev|reduc|improv|maintain|deliver|enabl|yield|attain|obtain|lower|increas|up\s+to)\w*|"
+                 r"respectively|during|through|from|of\s+up)\b")
+_BASELINE_END = re.compile(rf",|{_CLAUSE_WORDS}", re.I)
+_BASELINE_LIST_END = re.compile(_CLAUSE_WORDS, re.I)   # a list of baselines runs over its commas
 
 
 def find_claims(sentence: str) -> Iterator[RawClaim]:
@@ -155,6 +155,8 @@ def find_claims(sentence: str) -> Iterator[RawClaim]:
         start, end = group[0][0].start(), group[-1][0].end()
         baseline, bstart, bend = baselines[i]
         names = _split_list(baseline) if len(group) > 1 else [baseline]
+        if len(names) != len(group) and bstart >= 0:   # "1.3x, 1.2x and 1.5x faster than A, B and C"
+            names = _split_list(_BASELINE_LIST_END.split(sentence[bstart:], maxsplit=1)[0])
         if len(names) != len(group):
             names = [baseline] * len(group)
         metric = _metric(sentence, start, end)
