@@ -72,10 +72,6 @@ def _starts(doc: Doc) -> list[int]:
     return starts
 
 
-def _sent_index(doc: Doc, char: int) -> int:
-    return sentence_index(_starts(doc), char)
-
-
 def _lexicon_mentions(doc: Doc, fld: str, lex: Lexicon) -> list[_Mention]:
     out: list[_Mention] = []
     devices_end = set()
