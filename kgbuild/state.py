@@ -66,6 +66,24 @@ class _Shard:
         return f"{EXTRACTIONS_DIR}/part-{self.number:06d}.ids.json"
 
 
+def _entry(shard: int, digest: str) -> bytes:
+    """A paper's shard number and content hash in one bytes object: a tuple of an int and a str took ~250 bytes a
+    paper, 242 MiB for the state of a million papers.
+
+    >>> e = _entry(12, "9f2c"); (_shard_of(e), _digest(e))
+    (12, '9f2c')
+    """
+    return shard.to_bytes(4, "big") + digest.encode("utf-8", "surrogatepass")
+
+
+def _shard_of(entry: bytes) -> int:
+    return int.from_bytes(entry[:4], "big")
+
+
+def _digest(entry: bytes) -> str:
+    return entry[4:].decode("utf-8", "surrogatepass")
+
+
 class ExtractionStore:
     """The extraction shards and state of one output folder.
 
@@ -86,8 +104,8 @@ class ExtractionStore:
         self.out = Path(out)
         self.folder = self.out / EXTRACTIONS_DIR
         self.shards: list[_Shard] = []
-        #: paper id -> (content hash, shard number) of its current extraction
-        self.papers: dict[str, tuple[str, int]] = {}
+        #: paper id -> shard number and content hash of its current extraction, packed by `_entry`
+        self.papers: dict[str, bytes] = {}
         self.next_number = 1
         try:
             state = self._read_state()
@@ -103,7 +121,7 @@ class ExtractionStore:
         for shard in shards:
             self.shards.append(shard)
             for pid, digest in self._read_index(shard).items():
-                self.papers[pid] = (digest, shard.number)
+                self.papers[pid] = _entry(shard.number, digest)
         self.next_number = max([s.number for s in shards + self.obsolete], default=0) + 1
 
     # ---- reading the state -------------------------------------------------------------------------------------
@@ -147,7 +165,7 @@ class ExtractionStore:
     def is_current(self, paper_id: str, digest: str) -> bool:
         """True when ``paper_id`` was extracted from content with this hash."""
         entry = self.papers.get(paper_id)
-        return entry is not None and entry[0] == digest
+        return entry is not None and _digest(entry) == digest
 
     @property
     def stored(self) -> int:
@@ -182,7 +200,7 @@ class ExtractionStore:
             self.papers = {}
         for shard, index in added:
             for pid, digest in index.items():
-                self.papers[pid] = (digest, shard.number)
+                self.papers[pid] = _entry(shard.number, digest)
 
     # ---- reading the extractions ---------------------------------------------------------------------------------
     def _lines(self, shard: _Shard) -> Iterator[bytes]:
@@ -206,7 +224,7 @@ class ExtractionStore:
             for line in self._lines(shard):
                 pid = json.loads(line)["id"]
                 entry = self.papers.get(pid)
-                if entry is not None and entry[1] == shard.number and (ids is None or pid in ids):
+                if entry is not None and _shard_of(entry) == shard.number and (ids is None or pid in ids):
                     yield pid, line
 
     def extractions(self, ids: set[str] | None = None) -> Iterator[Extraction]:
@@ -224,10 +242,10 @@ class ExtractionStore:
         if not self.shards or self.stored <= 2 * max(live, 1):
             return False
         old = list(self.shards)
-        digests = {pid: entry[0] for pid, entry in self.papers.items()}
+        entries = dict(self.papers)   # the commits below replace self.papers
         with _ShardSequence(self, shard_size, replace=True) as w:
             for pid, line in self.live_lines(ids):
-                w.add_line(pid, line, digests[pid])
+                w.add_line(pid, line, _digest(entries[pid]))
         for shard in old:
             (self.out / shard.file).unlink(missing_ok=True)
             (self.out / shard.index).unlink(missing_ok=True)
