@@ -151,6 +151,15 @@ def test_a_known_name_glued_to_other_text_is_still_the_lexicon_entry():
     assert {(e.name, e.type) for e in ex.entities if e.name.startswith("GPT")} == {("GPT-2", "Model")}
 
 
+def test_describing_words_before_dataset_or_model_type_the_name():
+    ex = _one("Spatial Grounding for Image Generation",
+              "We release SPATIALSET, the first spatially-focused, large scale dataset of captions. SPATIALSET "
+              "covers 6M images. TinyGen outperforms LLMs on it.")
+    types = {e.name: e.type for e in ex.entities}
+    assert types["SPATIALSET"] == "Dataset"
+    assert types["TinyGen"] == "Method"   # "outperforms LLMs" is a clause, not what TinyGen is
+
+
 def test_the_rest_of_a_title_does_not_type_its_opening_technique():
     ex = _one("Streaming Token Pruning of Language Models", "We prune tokens while streaming.")
     assert {(e.name, e.type) for e in ex.entities if e.proposed} == {("Streaming Token Pruning", "Method")}

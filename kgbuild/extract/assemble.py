@@ -25,6 +25,8 @@ _HW_SUFFIX = {"gpu", "gpus", "accelerator", "accelerators", "tpu", "tpus", "npu"
 _CLASS_IN_PHRASE = {"memory", "hours", "hour", "kernel", "kernels", "cluster", "clusters", "utilization", "time",
                     "programming", "resources", "budget", "days", "workloads", "implementation", "implementations"}
 _VERSION = re.compile(r"^(?:\d+(?:\.\d+)*|v\d+(?:\.\d+)*)$")
+#: Characters after a name that `guess_type` reads: enough for "X, the first spatially-focused, large scale dataset".
+_CONTEXT = 80
 _HW_LINE = {"instinct", "tesla", "geforce", "radeon", "cloud", "quadro", "titan", "datacenter", "data-center"}
 # "we propose", "this paper introduces", "called X": a cheap scan for the subject or the naming word, then the full
 # pattern is tried only there (one regex with the subject in front scanned every character slowly).
@@ -149,7 +151,7 @@ def _pattern_mentions(text: str, fld: str, known: list[_Mention], title: str, le
             out.append(_Mention(fld, h.start, h.end, h.text, entry.type, entry.key, "lexicon", entry.optional, True,
                                 dict(entry.attrs), h.text))
         else:
-            out.append(_Mention(fld, h.start, h.end, h.text, guess_type(h.text, text[h.end:h.end + 40]),
+            out.append(_Mention(fld, h.start, h.end, h.text, guess_type(h.text, text[h.end:h.end + _CONTEXT]),
                                 "name:" + norm(h.text).rstrip("s"), h.rule, display=h.text))
         taken.append((h.start, h.end))
     return out
@@ -178,7 +180,7 @@ def _introduced_mentions(text: str, fld: str, mentions: list[_Mention]) -> list[
         if len(hit.text.split()) < 2 or any(m.field == fld and m.key and m.start < hit.end and hit.start < m.end
                                             for m in mentions):
             continue
-        etype = guess_type(hit.text, text[hit.end:hit.end + 40])
+        etype = guess_type(hit.text, text[hit.end:hit.end + _CONTEXT])
         out.append(_Mention(fld, hit.start, hit.end, hit.text, etype, "name:" + norm(hit.text).rstrip("s"),
                             "introduced", display=hit.text, introduced=True))
         _add_repeats_of(out, hit.text, text, fld, mentions)
@@ -209,7 +211,7 @@ def _acronym_mentions(text: str, fld: str, mentions: list[_Mention]) -> list[_Me
         if lex is not None:
             key, etype, optional = lex.key, lex.type, lex.optional
         else:
-            etype = guess_type(pair.long, text[short_end:short_end + 40])
+            etype = guess_type(pair.long, text[short_end:short_end + _CONTEXT])
             if pair.long.islower() and pair.long.split()[-1].rstrip("s") in _GENERIC_HEADS:
                 continue
             key, optional = "acr:" + norm(pair.short).rstrip("s"), False
@@ -241,8 +243,11 @@ def _group(mentions: list[_Mention], docs: dict[str, Doc], paper: Paper, title_h
     for key, ms in groups.items():
         types = [m.type for m in ms]
         # dict.fromkeys, not set: a tie goes to the first mention's type whatever the process's hash seed
+        # a lexicon's type wins, then Dataset when some context said so ("X, a new benchmark"): its cue words are
+        # specific, while a name read in other sentences defaults to Method
         etype = types[0] if len(set(types)) == 1 else max(
-            dict.fromkeys(types), key=lambda t: (any(m.known and m.type == t for m in ms), types.count(t)))
+            dict.fromkeys(types), key=lambda t: (any(m.known and m.type == t for m in ms), t == "Dataset",
+                                                 types.count(t)))
         expansions = [m.display for m in ms if m.rule == "acronym-expansion"]
         if key.startswith("hwclass:"):
             name = ms[0].key.split(":", 1)[1]

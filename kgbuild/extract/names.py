@@ -47,12 +47,16 @@ _TITLE_STARTS = {
 }
 _GENERIC_TITLE_HEADS = {"model", "survey", "review", "framework", "approach", "method", "study", "analysis", "noise",
                         "language", "system", "benchmark", "evaluation", "learning", "network", "need", "agent"}
+# "X, the first spatially-focused, large scale dataset": up to four describing words, none a clause's word or a verb
+# in -s ("X outperforms LLMs", "X that accelerates LLM decoding")
+_DESCRIBING = (r"(?!(?:that|which|who|to|for|on|of|by|with|in|and|or|from|over|across|is|are|was|were|can|than)\b)"
+               r"(?:\w+(?:-\w+)+|\w*[^\Ws])")
 _DATASET_CUE = re.compile(r"(?:Bench|bench|Benchmark|Eval|Evaluation|QA|Arena|Set|Corpus|Dataset|Instruct-\d+k)$")
-_DATASET_NEXT = re.compile(r"^\W{0,3}(?:a\s+|an\s+|the\s+)?(?:new\s+|novel\s+|large-scale\s+|comprehensive\s+|challenging\s+)*(?:benchmark|dataset|corpus|leaderboard|suite|test\s?bed|evaluation)", re.I)
-# "X, a 7B language model", "X models"; the words between may not be a clause's ("X that accelerates LLM decoding")
-_MODEL_NEXT = re.compile(r"^\W{0,3}(?:a\s+|an\s+|the\s+)?(?:family\s+of\s+|series\s+of\s+)?"
-                         r"(?:(?!(?:that|which|who|to|for|on|of|by|with|in|and|or|from|over|across|is|are|was|were|"
-                         r"can|to|than)\b)[\w-]+\s+){0,3}?(?:model|models|LLM|LLMs|language\s+model|foundation\s+model)\b")
+_DATASET_NEXT = re.compile(rf"^\W{{0,3}}(?:a\s+|an\s+|the\s+)?(?:{_DESCRIBING},?\s+){{0,4}}?"
+                           r"(?:benchmark|dataset|corpus|leaderboard|suite|test\s?bed|evaluation)", re.I)
+# "X, a 7B language model", "X models"
+_MODEL_NEXT = re.compile(rf"^\W{{0,3}}(?:a\s+|an\s+|the\s+)?(?:family\s+of\s+|series\s+of\s+)?"
+                         rf"(?:{_DESCRIBING}\s+){{0,3}}?(?:model|models|LLM|LLMs|language\s+model|foundation\s+model)\b")
 _SIZE = re.compile(r"(?:^|[-\s])\d+(?:\.\d+)?[BMK](?:-|\b)|-(?:Chat|Instruct|Base)\b")
 
 
@@ -221,7 +225,7 @@ def subtitle_techniques(title: str) -> list[NameHit]:
 
 def guess_type(name: str, after: str, subtitle: str = "") -> str:
     """Method unless the name or its next words say dataset or model."""
-    if _DATASET_CUE.search(name) or _DATASET_NEXT.match(after):
+    if (_DATASET_CUE.search(name) and len(name) > 3) or _DATASET_NEXT.match(after):  # "AQA" is no "CoQA"
         return "Dataset"
     head = _subtitle_head(subtitle)
     if head in {"benchmark", "dataset", "corpus", "leaderboard", "suite", "benchmarks", "datasets"}:
