@@ -129,13 +129,20 @@ def test_a_name_whose_subtitle_benchmarks_something_is_a_dataset():
     assert {(e.name, e.type, e.proposed) for e in ex.entities if e.name == "QUILL"} == {("QUILL", "Dataset", True)}
 
 
-def test_a_clause_after_a_name_does_not_make_it_a_model():
-    ex = _one("Draft Trees for Faster Decoding",
-              "We propose Branching Draft Verification (BDV) that accelerates LLM decoding on an A100. "
-              "We also release OrcaLite, a compact language model.")
-    types = {e.name: e.type for e in ex.entities}
-    assert types["Branching Draft Verification"] == "Method"
-    assert types["OrcaLite"] == "Model"
+_TYPING = ("We propose Branching Draft Verification (BDV) that accelerates LLM decoding on an A100. "
+           "We also release OrcaLite, a compact language model, and SPATIALSET, the first spatially-focused, "
+           "large scale dataset of captions. SPATIALSET covers 6M images. TinyGen outperforms LLMs on it.")
+
+
+@pytest.mark.parametrize("name,etype", [
+    ("Branching Draft Verification", "Method"),   # "that accelerates LLM decoding" is a clause, not a description
+    ("OrcaLite", "Model"),
+    ("SPATIALSET", "Dataset"),                      # describing words before "dataset", then read again
+    ("TinyGen", "Method"),                          # "outperforms LLMs": a verb, not what TinyGen is
+])
+def test_the_words_around_a_new_name_type_it(name, etype):
+    types = {e.name: e.type for e in _one("Draft Trees for Faster Decoding", _TYPING).entities}
+    assert types[name] == etype
 
 
 def test_a_list_of_figures_takes_devices_and_baselines_respectively():
@@ -149,15 +156,6 @@ def test_a_list_of_figures_takes_devices_and_baselines_respectively():
 def test_a_known_name_glued_to_other_text_is_still_the_lexicon_entry():
     ex = _one("Small Models Still Matter", "Decoders like GPT-2/3 are run on an A100.")
     assert {(e.name, e.type) for e in ex.entities if e.name.startswith("GPT")} == {("GPT-2", "Model")}
-
-
-def test_describing_words_before_dataset_or_model_type_the_name():
-    ex = _one("Spatial Grounding for Image Generation",
-              "We release SPATIALSET, the first spatially-focused, large scale dataset of captions. SPATIALSET "
-              "covers 6M images. TinyGen outperforms LLMs on it.")
-    types = {e.name: e.type for e in ex.entities}
-    assert types["SPATIALSET"] == "Dataset"
-    assert types["TinyGen"] == "Method"   # "outperforms LLMs" is a clause, not what TinyGen is
 
 
 def test_the_rest_of_a_title_does_not_type_its_opening_technique():
