@@ -49,6 +49,9 @@ def _claims(sentence: str) -> list[tuple]:
     ("Helix accelerates batch prefilling by 3.4x and decoding by 1.6x over SGLang.",
      [(3.4, "x", "", "SGLang"), (1.6, "x", "", "SGLang")]),
     ("Helix accelerates standard attention kernels by 2.2x.", [(2.2, "x", "", "standard attention kernels")]),
+    # two comparisons in one sentence: each baseline ends where the other verb starts
+    ("Zephyr gets a 3.1x speed up over TGI and outperforms prior systems with 1.4x higher throughput.",
+     [(3.1, "x", "", "TGI"), (1.4, "x", "", "prior systems")]),
     # LaTeX left in the text, and a setting the figure was measured at
     (r"The layer gives a \(3\times\) gain in training speed over GQA.", [(3.0, "x", "", "GQA")]),
     ("Its training speed improves by 7x with long inputs and by 9x at 4K sequence length.",

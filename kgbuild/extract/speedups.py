@@ -102,14 +102,15 @@ _BASELINE_AFTER = re.compile(
     r"|latency|runtime)\s+of)\s+(?:with\s+|using\s+)?(?P<b>[^.;:()]+)",
     re.I,
 )
-_BASELINE_BEFORE = re.compile(
-    r"\b(?:outperform(?:s|ed|ing)?|surpass(?:es|ed|ing)?|beat(?:s|ing)?|exceed(?:s|ed|ing)?|accelerat(?:es|ed|ing)?|"
-    r"speeds?\s+up|improv(?:es|ed|ing)\s+(?:over|upon|on))\s+(?P<b>[^.;:()]+?)\s+(?:by|with)\s*(?:a|an)?\s*$",
-    re.I,
-)
+_OUTDOES = (r"outperform(?:s|ed|ing)?|surpass(?:es|ed|ing)?|beat(?:s|ing)?|exceed(?:s|ed|ing)?|accelerat(?:es|ed|ing)?|"
+            r"speeds?\s+up|improv(?:es|ed|ing)\s+(?:over|upon|on)")
+# "outperforms X by": X runs back to the nearest such verb ("… speed up over vLLM and outperforms Y with 1.5x": Y)
+_BASELINE_BEFORE = re.compile(rf"\b(?:{_OUTDOES})\s+(?P<b>(?:(?!{_OUTDOES})[^.;:()])+?)\s+(?:by|with)\s*(?:a|an)?\s*$",
+                              re.I)
 _TRAILING_BASELINE = re.compile(r"\b(?:as\s+)?(?:compared\s+(?:to|with)|relative\s+to|versus|vs\.?)\s+(?P<b>[^.;:()]+)", re.I)
 _CLAUSE_WORDS = (r"\s(?:on|in|across|for|while|when|with|without|at|under|using|by|which|thereby|whereas|achiev\w*|"
-                 r"and\s+(?:achiev|reduc|improv|maintain|deliver|enabl|yield|attain|obtain|lower|increas|up\s+to)\w*|"
+                 r"and\s+(?:achiev|reduc|improv|maintain|deliver|enabl|yield|attain|obtain|lower|increas|up\s+to|"
+                 r"outperform|surpass|exceed|beat|accelerat|speed|run|scal|match|requir)\w*|"
                  r"respectively|during|through|from|of\s+up)\b")
 _BASELINE_END = re.compile(rf",|{_CLAUSE_WORDS}", re.I)
 _BASELINE_LIST_END = re.compile(_CLAUSE_WORDS, re.I)   # a list of baselines runs over its commas
