@@ -116,7 +116,7 @@ def _segment(text: str) -> str:
     return quote(text, safe=_SAFE)
 
 
-@lru_cache(maxsize=1 << 16)  # a node recurs in the triples of its attributes, edges and mentions
+@lru_cache(maxsize=1 << 14)  # a node recurs in the triples of its attributes, edges and mentions
 def node_iri(node: str) -> URIRef:
     """The IRI of graph node ``"<kind>:<slug>"``; any character outside the safe set is percent-encoded.
 

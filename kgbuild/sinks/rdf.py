@@ -321,7 +321,7 @@ def _nt_literal(lit: _Lit) -> str:
 class _IriText:
     """``URIRef.n3()`` (which checks the IRI) once per IRI: predicates, classes and hub nodes recur in most lines."""
 
-    def __init__(self, size: int = 1 << 16) -> None:
+    def __init__(self, size: int = 1 << 14) -> None:
         self.size, self.known = size, {}
 
     def __call__(self, iri: URIRef) -> str:
