@@ -174,6 +174,15 @@ def test_a_title_acronym_and_its_expansion_in_the_abstract_are_one_entity():
     assert [c.method for c in ex.speedups] == ["Kernel-Integrated Token Eviction"]
 
 
+def test_a_title_name_its_expansion_and_acronym_are_one_entity_and_a_known_head_is_part_of_it():
+    ex = _one("Layered Token Distillation: Faster Students",
+              "We present layered token distillation (LTD), a recipe for students. LTD is 2.1x faster than vLLM.")
+    ours = [e for e in ex.entities if e.proposed]
+    assert [(e.name, "LTD" in e.aliases) for e in ours] == [("Layered Token Distillation", True)]
+    assert "distillation" not in {e.name.lower() for e in ex.entities}   # the known head is the name's
+    assert [c.method for c in ex.speedups] == ["Layered Token Distillation"]
+
+
 def test_acronym_pairs_follow_schwartz_hearst():
     pairs = {(p.long, p.short) for p in find_acronym_pairs(
         "We apply Low-Rank Adaptation (LoRA) to the key-value (KV) cache and to Retrieval-Augmented Generation (RAG).")}

@@ -177,14 +177,24 @@ def _introduced_mentions(text: str, fld: str, mentions: list[_Mention]) -> list[
             longest = max(same, key=lambda m: m.end)
             longest.introduced = True
             continue
-        if len(hit.text.split()) < 2 or any(m.field == fld and m.key and m.start < hit.end and hit.start < m.end
-                                            for m in mentions):
+        if len(hit.text.split()) < 2:
+            continue
+        _yield_to_name(mentions, fld, hit.start, hit.end)
+        if any(m.field == fld and m.key and m.start < hit.end and hit.start < m.end for m in mentions):
             continue
         etype = guess_type(hit.text, text[hit.end:hit.end + _CONTEXT])
         out.append(_Mention(fld, hit.start, hit.end, hit.text, etype, "name:" + norm(hit.text).rstrip("s"),
                             "introduced", display=hit.text, introduced=True))
         _add_repeats_of(out, hit.text, text, fld, mentions)
     return out
+
+
+def _yield_to_name(mentions: list[_Mention], fld: str, start: int, end: int) -> None:
+    """A known technique that ends a longer new name is part of it: "Impossible Distillation" is the paper's
+    method, not distillation; a name that starts with a known model ("Mixtral of Experts") keeps the model."""
+    for m in mentions:
+        if m.field == fld and m.key and m.known and m.type == "Method" and start < m.start and m.end == end:
+            m.key = ""
 
 
 def _add_repeats_of(out: list[_Mention], name: str, text: str, fld: str, mentions: list[_Mention]) -> None:
@@ -253,6 +263,8 @@ def _group(mentions: list[_Mention], docs: dict[str, Doc], paper: Paper, title_h
             name = ms[0].key.split(":", 1)[1]
         elif expansions:
             name = min(expansions, key=len)
+            # the title's capitals when it writes the same words: "Online Speculative Decoding", not "online …"
+            name = next((m.text for m in ms if m.field == "title" and norm(m.text) == norm(name)), name)
         else:
             name = min((m.display for m in ms), key=lambda d: (len(d), d))
         forms = sorted(({m.text for m in ms} | {m.display for m in ms}) - {name})
@@ -340,6 +352,7 @@ def assemble(paper: Paper, title_doc: Doc, abstract_doc: Doc, lex: Lexicon) -> E
             for m in mentions:
                 if m.field == "title" and hit.start <= m.start and m.end <= hit.end and m.type != "Hardware":
                     m.key = ""
+        _yield_to_name(mentions, "title", hit.start, hit.end)
         if not any(m.field == "title" and m.key and m.start < hit.end and hit.start < m.end for m in mentions):
             mentions.append(_Mention("title", hit.start, hit.end, hit.text, etype,
                                      "name:" + norm(hit.text).rstrip("s"), "title-name", display=hit.text))
@@ -369,6 +382,13 @@ def _add_repeats(mentions: list[_Mention], name: str, text: str) -> None:
     for start, end in name_spans(text, name, ignore_case=" " in name):
         inside = [x for x in mentions if x.field == "abstract" and x.key and start <= x.start and x.end <= end]
         if any(x.field == "abstract" and x.key and x.start <= start < x.end for x in mentions if x not in inside):
+            continue
+        pair = next((x for x in inside if (x.start, x.end) == (start, end) and x.rule == "acronym-expansion"), None)
+        if pair is not None:  # "Dual Grained Quantization (DGQ)": the pair joins the title's entity
+            acronym = pair.key
+            for x in mentions:
+                if x.key == acronym:
+                    x.key = title.key
             continue
         for x in inside:  # "online speculative decoding" holds the lexicon's "speculative decoding"
             x.key = ""
