@@ -187,6 +187,9 @@ def test_acronym_pairs_follow_schwartz_hearst():
     pairs = {(p.long, p.short) for p in find_acronym_pairs(
         "We apply Low-Rank Adaptation (LoRA) to the key-value (KV) cache and to Retrieval-Augmented Generation (RAG).")}
     assert pairs == {("Low-Rank Adaptation", "LoRA"), ("key-value", "KV"), ("Retrieval-Augmented Generation", "RAG")}
+    # one word per letter when the last words fit, not the shortest tail that spells the letters ("Sparse Attention")
+    assert [(p.long, p.short) for p in find_acronym_pairs("We present Selective Sparse Attention (SSA) here.")] == [
+        ("Selective Sparse Attention", "SSA")]
 
 
 def test_paper_entities_types_aliases_and_proposed():

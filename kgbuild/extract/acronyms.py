@@ -25,12 +25,22 @@ class AcronymPair(NamedTuple):
 
 
 def long_form_for(short: str, before: str) -> str | None:
-    """The shortest tail of `before` whose words spell `short` (None when none does)."""
+    """The tail of `before` that `short` abbreviates (None when none does): one word or hyphen part per letter when
+    the last words fit so, else the shortest tail whose words spell it."""
     letters = [c.lower() for c in short if c.isalnum()]
     if len(letters) < 2 or not any(c.isalpha() for c in letters):
         return None
     words = _WORD.findall(before)[-min(len(letters) + 5, 2 * len(letters)):]
     text = " ".join(words)
+    for long in (_initials_form(text, letters), _spelled_form(text, letters)):
+        first = long.split()[0] if long else ""
+        if long and len(long) > len(short) and first.lower() not in {"the", "a", "an", "of", "and", "or", "in", "to"}:
+            return long
+    return None
+
+
+def _spelled_form(text: str, letters: list[str]) -> str | None:
+    """The shortest tail of ``text`` holding the letters in order, the first starting a word (Schwartz–Hearst)."""
     low = lowered(text)
     ti = len(text)  # each letter is looked for before the one after it; the first must start a word
     for li in range(len(letters) - 1, -1, -1):
@@ -40,11 +50,20 @@ def long_form_for(short: str, before: str) -> str | None:
         if ti < 0:
             return None
     start = text.rfind(" ", 0, ti) + 1
-    long = text[start:].strip(" ,;:~")   # "~" is LaTeX's non-breaking space before "(SFT)"
-    first = long.split()[0] if long else ""
-    if not long or len(long) <= len(short) or first.lower() in {"the", "a", "an", "of", "and", "or", "in", "to"}:
+    return text[start:].strip(" ,;:~")   # "~" is LaTeX's non-breaking space before "(SFT)"
+
+
+_PART = re.compile(r"[^\s-]+")
+
+
+def _initials_form(text: str, letters: list[str]) -> str | None:
+    """The tail whose words (or hyphen-joined parts) start with the letters one each, when there is one: it beats
+    the shortest spelling, which would take "Sparse Attention" for "Speculative Sparse Attention (SSA)"."""
+    parts = list(_PART.finditer(text))[-len(letters):]
+    if len(parts) < len(letters) or [m.group(0)[0].lower() for m in parts] != letters:
         return None
-    return long
+    long = text[parts[0].start():].strip(" ,;:~")
+    return long if len(long.split()) > 1 or "-" in long else None   # one word is the spelled rule's to judge
 
 
 def find_acronym_pairs(text: str) -> Iterator[AcronymPair]:

@@ -383,8 +383,9 @@ def _add_repeats(mentions: list[_Mention], name: str, text: str) -> None:
         inside = [x for x in mentions if x.field == "abstract" and x.key and start <= x.start and x.end <= end]
         if any(x.field == "abstract" and x.key and x.start <= start < x.end for x in mentions if x not in inside):
             continue
-        pair = next((x for x in inside if (x.start, x.end) == (start, end) and x.rule == "acronym-expansion"), None)
-        if pair is not None:  # "Dual Grained Quantization (DGQ)": the pair joins the title's entity
+        pair = next((x for x in inside if (x.start, x.end) == (start, end)
+                     and x.rule in ("acronym", "acronym-expansion")), None)
+        if pair is not None:  # "Dual Grained Quantization (DGQ)", "SSA: …" and "… (SSA)": the pair joins the title's
             acronym = pair.key
             for x in mentions:
                 if x.key == acronym:
