@@ -15,6 +15,7 @@ __all__ = ["AcronymPair", "find_acronym_pairs", "long_form_for"]
 
 _PAREN = re.compile(r"\(\s*([A-Za-z][A-Za-z0-9+\-./&]{0,14}?)(s?)\s*[);,]")
 _WORD = re.compile(r"[^\s()]+")
+_TRIM = " ,;:~"   # around a long form; "~" is LaTeX's non-breaking space before "(SFT)"
 
 
 class AcronymPair(NamedTuple):
@@ -50,7 +51,7 @@ def _spelled_form(text: str, letters: list[str]) -> str | None:
         if ti < 0:
             return None
     start = text.rfind(" ", 0, ti) + 1
-    return text[start:].strip(" ,;:~")   # "~" is LaTeX's non-breaking space before "(SFT)"
+    return text[start:].strip(_TRIM)
 
 
 _PART = re.compile(r"[^\s-]+")
@@ -62,7 +63,7 @@ def _initials_form(text: str, letters: list[str]) -> str | None:
     parts = list(_PART.finditer(text))[-len(letters):]
     if len(parts) < len(letters) or [m.group(0)[0].lower() for m in parts] != letters:
         return None
-    long = text[parts[0].start():].strip(" ,;:~")
+    long = text[parts[0].start():].strip(_TRIM)
     return long if len(long.split()) > 1 or "-" in long else None   # one word is the spelled rule's to judge
 
 

@@ -294,7 +294,8 @@ def _same_entity(mentions: list[_Mention]) -> dict[str, str]:
     """Each mention key's entity key. The same surface form is one entity even when two rules found it under two
     keys, and so is everything either key holds: a title's "HFT:" and the abstract's "Half Fine-Tuning (HFT)".
     Of keys joined, the one seen first names the entity."""
-    parent: dict[str, str] = {}   # insertion order is the order keys were seen
+    parent: dict[str, str] = {}
+    seen: dict[str, int] = {}   # key -> the order it was first seen in
 
     def root(key: str) -> str:
         while parent[key] != key:
@@ -306,10 +307,10 @@ def _same_entity(mentions: list[_Mention]) -> dict[str, str]:
         if not m.key:
             continue
         parent.setdefault(m.key, m.key)
+        seen.setdefault(m.key, len(seen))
         a, b = root(by_form.setdefault(norm(m.text), m.key)), root(m.key)
         if a != b:
-            order = list(parent)
-            first, later = (a, b) if order.index(a) < order.index(b) else (b, a)
+            first, later = (a, b) if seen[a] < seen[b] else (b, a)
             parent[later] = first
     return {key: root(key) for key in parent}
 
@@ -383,14 +384,8 @@ def _add_repeats(mentions: list[_Mention], name: str, text: str) -> None:
         inside = [x for x in mentions if x.field == "abstract" and x.key and start <= x.start and x.end <= end]
         if any(x.field == "abstract" and x.key and x.start <= start < x.end for x in mentions if x not in inside):
             continue
-        pair = next((x for x in inside if (x.start, x.end) == (start, end)
-                     and x.rule in ("acronym", "acronym-expansion")), None)
-        if pair is not None:  # "Dual Grained Quantization (DGQ)", "SSA: …" and "… (SSA)": the pair joins the title's
-            acronym = pair.key
-            for x in mentions:
-                if x.key == acronym:
-                    x.key = title.key
-            continue
+        if any((x.start, x.end) == (start, end) and x.rule in ("acronym", "acronym-expansion") for x in inside):
+            continue  # "Dual Grained Quantization (DGQ)", "… (SSA)": `_same_entity` joins the pair by its form
         for x in inside:  # "online speculative decoding" holds the lexicon's "speculative decoding"
             x.key = ""
         mentions.append(_Mention("abstract", start, end, text[start:end], title.type, title.key, "title-name",
@@ -481,13 +476,12 @@ def _devices_respectively(sentence: str, raws: list, local: list[_Mention], offs
         starts = lists.setdefault((raw.evidence_start, raw.evidence_end), [])
         if raw.start not in starts:
             starts.append(raw.start)
+    named = [(m.start, by_form.get(norm(m.text))) for m in sorted(local, key=lambda m: m.start)
+             if m.type == "Hardware" and m.key.startswith("hw:") and not m.in_phrase]
     for starts in lists.values():
-        first = offset + starts[0]
         devices: list[Entity] = []
-        for m in sorted(local, key=lambda m: m.start):
-            ent = by_form.get(norm(m.text))
-            if m.start < first and m.type == "Hardware" and m.key.startswith("hw:") and not m.in_phrase \
-                    and ent is not None and ent not in devices:
+        for at, ent in named:
+            if at < offset + starts[0] and ent is not None and all(ent is not d for d in devices):
                 devices.append(ent)
         if len(starts) > 1 and len(devices) == len(starts):
             out.update(zip(starts, devices))

@@ -56,7 +56,8 @@ _DATASET_NEXT = re.compile(rf"^\W{{0,3}}(?:a\s+|an\s+|the\s+)?(?:{_DESCRIBING},?
                            r"(?:benchmark|dataset|corpus|leaderboard|suite|test\s?bed|evaluation)", re.I)
 # "X, a 7B language model", "X models"
 _MODEL_NEXT = re.compile(rf"^\W{{0,3}}(?:a\s+|an\s+|the\s+)?(?:family\s+of\s+|series\s+of\s+)?"
-                         rf"(?:{_DESCRIBING}\s+){{0,3}}?(?:model|models|LLM|LLMs|language\s+model|foundation\s+model)\b")
+                         rf"(?:{_DESCRIBING}\s+){{0,3}}?"
+                         r"(?:model|models|LLM|LLMs|language\s+model|foundation\s+model)\b")
 _SIZE = re.compile(r"(?:^|[-\s])\d+(?:\.\d+)?[BMK](?:-|\b)|-(?:Chat|Instruct|Base)\b")
 
 

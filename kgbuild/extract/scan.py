@@ -50,7 +50,7 @@ def word_starts(text: str, words: Iterable[str]) -> list[int]:
 
 
 def _joins(c: str) -> bool:
-    return c.isalnum() or c in "_-"
+    return _is_word(c) or c == "-"
 
 
 def name_spans(text: str, name: str, *, ignore_case: bool = False, either_first: bool = False) -> list[tuple[int, int]]:

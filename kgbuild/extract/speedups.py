@@ -143,7 +143,7 @@ def find_claims(sentence: str) -> Iterator[RawClaim]:
         baselines.append(_baseline(sentence, start, end, clause_end))
     for i in range(len(groups) - 2, -1, -1):  # "47% lower latency and 4.7x higher throughput than X": both over X
         gap = sentence[groups[i][-1][0].end():groups[i + 1][0][0].start()]
-        if (not baselines[i][0] or _sped_up(sentence, *baselines[i]) and baselines[i + 1][0]) \
+        if (not baselines[i][0] or _sped_up(sentence, baselines[i]) and baselines[i + 1][0]) \
                 and re.search(r"\sand\s", gap) and len(gap) < 60 and not re.search(r"[,;]", gap):
             baselines[i] = baselines[i + 1]
     if groups:  # "… 3.7x, … 6.7x, and … as compared to ReAct": a trailing comparison covers the whole list
@@ -273,9 +273,10 @@ def _baseline(s: str, start: int, end: int, clause_end: int) -> tuple[str, int, 
     return after if after[0] else _parity_baseline(s, start)
 
 
-def _sped_up(s: str, text: str, start: int, end: int) -> bool:
+def _sped_up(s: str, baseline: tuple[str, int, int]) -> bool:
     """Whether a baseline is the workload "accelerates X by" names ("accelerates LLM prefilling by 2.9x and
     decoding by 1.3x over vLLM"), which a comparison stated for the next figure of the list replaces."""
+    text, start, _ = baseline
     return bool(_WORKLOAD.search(text) and _ACCELERATES.search(s, max(0, start - 30), start))
 
 

@@ -13,6 +13,7 @@ import re
 import warnings
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -318,20 +319,11 @@ def _nt_literal(lit: _Lit) -> str:
     return quoted if lit.datatype is None or lit.datatype == XSD.string else f"{quoted}^^<{lit.datatype}>"
 
 
-class _IriText:
-    """``URIRef.n3()`` (which checks the IRI) once per IRI: predicates, classes and hub nodes recur in most lines."""
-
-    def __init__(self, size: int = 1 << 14) -> None:
-        self.size, self.known = size, {}
-
-    def __call__(self, iri: URIRef) -> str:
-        key = str(iri)   # a plain str hashes and compares in C; URIRef's hash and eq are Python methods
-        text = self.known.get(key)
-        if text is None:
-            if len(self.known) >= self.size:
-                self.known.clear()
-            text = self.known[key] = iri.n3()
-        return text
+@lru_cache(maxsize=1 << 14)
+def _iri_text(iri: str) -> str:
+    """``URIRef.n3()`` (which checks the IRI) once per IRI: predicates, classes and hub nodes recur in most lines.
+    Keyed by the plain str: URIRef's hash and eq are Python methods."""
+    return URIRef(iri).n3()
 
 
 def generate_ntriples(G: GraphLike) -> Iterator[str]:
@@ -345,9 +337,8 @@ def generate_ntriples(G: GraphLike) -> Iterator[str]:
     >>> next(generate_ntriples(small_graph)).endswith(" .")
     True
     """
-    iri = _IriText()
     for s, p, o in _triples(G):
-        yield f"{iri(s)} {iri(p)} {_nt_literal(o) if type(o) is _Lit else iri(o)} ."
+        yield f"{_iri_text(str(s))} {_iri_text(str(p))} {_nt_literal(o) if type(o) is _Lit else _iri_text(str(o))} ."
 
 
 def to_rdflib(G: nx.MultiDiGraph) -> Graph:
