@@ -78,9 +78,9 @@ def _lexicon_mentions(doc: Doc, fld: str, lex: Lexicon) -> list[_Mention]:
     out: list[_Mention] = []
     devices_end = set()
     text = _text(doc)
-    for span in doc.spans["kg_lexicon"]:
-        entry = lex.info(span.kb_id)
-        start, end, key, display = span.start, span.end, entry.key, entry.name
+    for hit in doc._.kg_lexicon:
+        entry = lex.info(hit.key)
+        start, end, key, display = hit.start, hit.end, entry.key, entry.name
         if entry.key.startswith("hw:"):
             while start > 0 and (doc[start - 1].lower_ in lex.vendors or doc[start - 1].lower_ in _HW_LINE):
                 start -= 1
@@ -88,24 +88,25 @@ def _lexicon_mentions(doc: Doc, fld: str, lex: Lexicon) -> list[_Mention]:
             if end < len(doc) and doc[end].lower_ in _HW_SUFFIX:
                 end += 1
             # the name drops vendor, product line and "GPU": "AMD Instinct MI250X GPUs" -> "MI250X"
-            display = entry.name if norm(entry.name) in norm(span.text) else span.text
+            written = text[hit.start_char:hit.end_char]
+            display = entry.name if norm(entry.name) in norm(written) else written
         elif entry.sized:
             end = _extend_size(doc, end)
-            if end > span.end:
-                key = f"{entry.key}|{norm(doc[span.end:end].text)}"
-                display = doc[span.start:end].text
-        elif entry.key.startswith("hwclass:") and span.start in devices_end:
+            if end > hit.end:
+                key = f"{entry.key}|{norm(doc[hit.end:end].text)}"
+                display = doc[hit.start:end].text
+        elif entry.key.startswith("hwclass:") and hit.start in devices_end:
             continue
-        elif entry.type in ("Method", "Model") and text.startswith("-", span.end_char) and end + 1 < len(doc) \
+        elif entry.type in ("Method", "Model") and text.startswith("-", hit.end_char) and end + 1 < len(doc) \
                 and doc[end].text == "-" and not doc[end].whitespace_ and _VERSION.match(doc[end + 1].text):
             end += 2  # a numbered version of a known system is its own entity: "Medusa-2", "Phi-3"
-            key, display = f"{entry.key}|{doc[end - 1].text}", doc[span.start:end].text
+            key, display = f"{entry.key}|{doc[end - 1].text}", doc[hit.start:end].text
         # "GPU memory", "GPU hours": reported as a mention, but never the device a figure was measured on
         in_phrase = entry.key.startswith("hwclass:") and end < len(doc) and doc[end].lower_ in _CLASS_IN_PHRASE
-        # character offsets from the span when it was not widened: no Token objects for the common case
-        first = span.start_char if start == span.start else doc[start].idx
-        last = span.end_char if end == span.end else doc[end - 1].idx + len(doc[end - 1])
-        if not entry.key.startswith(("hwclass:", "hw:")) and end == span.end:
+        # character offsets from the hit when it was not widened: no Token objects for the common case
+        first = hit.start_char if start == hit.start else doc[start].idx
+        last = hit.end_char if end == hit.end else doc[end - 1].idx + len(doc[end - 1])
+        if not entry.key.startswith(("hwclass:", "hw:")) and end == hit.end:
             display = text[first:last]
         out.append(_Mention(fld, first, last, text[first:last], entry.type, key, "lexicon", entry.optional, True,
                             dict(entry.attrs), display, in_phrase))

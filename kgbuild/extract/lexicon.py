@@ -1,22 +1,24 @@
 """Lexicon matching: the catalogues in data/ turned into spaCy PhraseMatcher patterns.
 
-Each hit becomes a span in ``doc.spans["kg_lexicon"]`` labelled with its entity type; ``span.kb_id_`` is the
-catalogue key, which `Lexicon.info` maps back to the record (vendor, family, optional …).
+Each hit becomes a `Hit` in ``doc._.kg_lexicon``: the catalogue key's hash (`Lexicon.info` maps it back to the
+record: type, vendor, family, optional …), token start and end, character start and end. Plain tuples, not spans:
+a ``Span`` object per hit, made again at every read of a ``SpanGroup``, cost more than the matching.
 """
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.strings import hash_string
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc
 
 from .catalogue import load_jsonl
 
-__all__ = ["LexiconEntry", "Lexicon", "LexiconMatcher", "spelling_variants"]
+__all__ = ["LexiconEntry", "Lexicon", "LexiconMatcher", "Hit", "spelling_variants"]
 
 _LETTER_DIGIT = re.compile(r"(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z]{2})")
 # Short or case-sensitive names only match as written ("MATH", "ARC", "SAM"); longer ones ignore case.
@@ -142,18 +144,35 @@ class LexiconMatcher:
                 matcher.add(key, list(pattern_tokenizer.pipe(sorted(set(forms)))))
 
     def __call__(self, doc: Doc) -> Doc:
-        hits = self.exact(doc) + self.folded(doc)
+        matches = self.exact(doc) + self.folded(doc)
         info = self.lexicon.info
-        doc.spans["kg_lexicon"] = [Span(doc, s, e, label=info(k).type, kb_id=k)
-                                   for k, s, e in _longest_first(hits, lambda k: _PRIORITY.get(info(k).type, 9))]
+        hits = []
+        for k, s, e in _longest_first(matches, lambda k: _PRIORITY.get(info(k).type, 9)):
+            last = doc[e - 1]
+            hits.append(Hit(k, s, e, doc[s].idx, last.idx + len(last)))
+        doc._.kg_lexicon = hits
         return doc
 
 
+class Hit(NamedTuple):
+    """One lexicon name in a doc: its catalogue key's hash, token span and character span."""
+
+    key: int
+    start: int
+    end: int
+    start_char: int
+    end_char: int
+
+
+if not Doc.has_extension("kg_lexicon"):
+    Doc.set_extension("kg_lexicon", default=None)
+
+
 _PRIORITY = {"Hardware": 0, "Model": 1, "Dataset": 2, "Method": 3}
-Hit = tuple[int, int, int]   # (match id, start token, end token), as spaCy's matchers return them
+Match = tuple[int, int, int]   # (match id, start token, end token), as spaCy's matchers return them
 
 
-def _longest_first(hits: Iterable[Hit], priority: Callable[[int], int]) -> list[Hit]:
+def _longest_first(hits: Iterable[Match], priority: Callable[[int], int]) -> list[Match]:
     """Drop hits inside a longer one; ties keep the earlier, then the higher ``priority`` of their match id
     (hardware before models before methods).
 
@@ -161,7 +180,7 @@ def _longest_first(hits: Iterable[Hit], priority: Callable[[int], int]) -> list[
     [(8, 0, 2), (6, 2, 3)]
     """
     taken: set[int] = set()
-    kept: list[Hit] = []
+    kept: list[Match] = []
     for hit in sorted(hits, key=lambda h: (h[1] - h[2], h[1], priority(h[0]))):
         if taken.isdisjoint(range(hit[1], hit[2])):
             kept.append(hit)

@@ -226,19 +226,24 @@ def subtitle_techniques(title: str) -> list[NameHit]:
 
 def guess_type(name: str, after: str, subtitle: str = "") -> str:
     """Method unless the name or its next words say dataset or model."""
-    if (_DATASET_CUE.search(name) and len(name) > 3) or _DATASET_NEXT.match(after):  # "AQA" is no "CoQA"
+    # the context patterns end in a cue word: when none is in the text they cannot match, and most names have none
+    lower = after.lower()
+    if (_DATASET_CUE.search(name) and len(name) > 3) or (
+            any(w in lower for w in _DATASET_WORDS) and _DATASET_NEXT.match(after)):  # "AQA" is no "CoQA"
         return "Dataset"
-    head = _subtitle_head(subtitle)
+    head = _subtitle_head(subtitle) if subtitle else ""
     if head in {"benchmark", "dataset", "corpus", "leaderboard", "suite", "benchmarks", "datasets"}:
         return "Dataset"
     opening = subtitle.split(None, 1)
     if opening and opening[0].lower() in _EVALUATING:
         return "Dataset"   # "BLESS: Benchmarking LLMs on …" names a benchmark, whatever it evaluates
-    if _SIZE.search(name) or _MODEL_NEXT.match(after) or head in _MODEL_HEADS:
+    if _SIZE.search(name) or (("model" in after or "LLM" in after) and _MODEL_NEXT.match(after)) \
+            or head in _MODEL_HEADS:
         return "Model"
     return "Method"
 
 
+_DATASET_WORDS = ("benchmark", "dataset", "corpus", "leaderboard", "suite", "test", "evaluation")
 _MODEL_HEADS = frozenset({"model", "models", "llm", "llms"})
 _EVALUATING = frozenset({"benchmarking", "evaluating", "assessing"})
 _SUB_STOP = re.compile(r"\s(?:for|with|via|in|on|through|by|to|from|that|using|under|at|towards|toward|and)\s", re.I)
