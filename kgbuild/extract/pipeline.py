@@ -1,6 +1,7 @@
 """The extraction pipeline: spaCy components registered once, papers in, Extractions out (optionally in processes)."""
 from __future__ import annotations
 
+import gc
 import multiprocessing as mp
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
@@ -32,6 +33,9 @@ def load_pipeline() -> Language:
     `kgbuild.extract.sentences`, which needs only the text."""
     nlp = make_blank()
     nlp.add_pipe("kgbuild_lexicon")
+    # The catalogues and matchers live as long as the process: moved out of the collector's generations, a full
+    # collection no longer walks their ~100k objects (3% of extraction time), and forked workers share their pages.
+    gc.freeze()
     return nlp
 
 

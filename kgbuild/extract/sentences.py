@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 
+from .scan import occurrences
+
 __all__ = ["sentence_starts", "sentence_index", "sentences"]
 
 # A full stop, question or exclamation mark, optional closing quote or bracket, whitespace, then an upper-case
@@ -12,6 +14,7 @@ __all__ = ["sentence_starts", "sentence_index", "sentences"]
 _BOUNDARY = re.compile(r"[.!?][\"')\]]?\s+(?=[A-Z0-9(\[\"'])")
 _ABBREVIATION = re.compile(r"(?:\be\.g|\bi\.e|\bet al|\bvs|\bFig|\bEq|\bSec|\betc|\bcf|\bNo|\bapprox)\.$")
 _ABBREVIATION_ENDS = frozenset("gelsqcfox")   # the last letters above: any other letter ends no abbreviation
+_STOPS = (".", "!", "?")
 
 
 def sentence_starts(text: str) -> list[int]:
@@ -20,9 +23,16 @@ def sentence_starts(text: str) -> list[int]:
     >>> sentence_starts("We use LoRA, e.g. on GPUs. It is 2x faster! Done.")
     [0, 27, 44]
     """
-    return [0] + [m.end() for m in _BOUNDARY.finditer(text)
-                  if text[m.start() - 1:m.start()] not in _ABBREVIATION_ENDS
-                  or not _ABBREVIATION.search(text, max(0, m.start() - 8), m.start() + 1)]
+    # every boundary starts at a stop, which str.find reaches several times faster than the regex's own scan
+    starts, done = [0], 0
+    for at in sorted(at for at, _ in occurrences(text, _STOPS)):
+        m = _BOUNDARY.match(text, at) if at >= done else None
+        if m is None:
+            continue
+        done = m.end()
+        if text[at - 1:at] not in _ABBREVIATION_ENDS or not _ABBREVIATION.search(text, max(0, at - 8), at + 1):
+            starts.append(done)
+    return starts
 
 
 def sentence_index(starts: list[int], char: int) -> int:

@@ -44,6 +44,13 @@ def _alternation(words: list[str]) -> str:
     return _trie_regex(trie)
 
 
+def _first_letters(words: list[str]) -> str:
+    """A lookahead for the characters `words` can start with, to put in front of a pattern that starts with
+    ``\\b`` and their alternation: it changes no match, but the regex then skips to those characters instead of
+    trying the whole alternation at every one (a third of the time)."""
+    return "(?=[" + "".join(sorted({re.escape(w[0].lower()) for w in words if w})) + "])"
+
+
 def _trie_regex(node: dict) -> str:
     branches = [(r"[\s-]+" if ch == " " else re.escape(ch)) + _trie_regex(child)
                 for ch, child in sorted(node.items()) if ch]
@@ -58,18 +65,28 @@ _X = r"(?:\s*(?:×|x|X)(?![\w×])|\s*[- ]?\\?times\b|[\s-]*fold\b)"  # "\\times"
 _PCT = r"\s*\\?%"
 _NUMBER_WORDS = {re.sub(r"[\s-]+", " ", t["text"].lower()): float(t["value"]) for t in _terms("number_word")}
 # Two scans: digits (cheap: the pattern starts with one) and, only when a hint word is present, number words.
-_NUMERIC = re.compile(rf"(?:(?P<a>{_NUM})(?P<ua>{_X}|{_PCT})?\s*(?:-|–|—|~|to)\s*)?(?P<b>{_NUM})(?P<u>{_X}|{_PCT})", re.I)
+# The lookahead changes no match (every figure starts with a digit) but lets the regex skip to digits instead of
+# trying its optional range prefix at every character: half the time of the scan.
+_NUMERIC = re.compile(rf"(?=[0-9])(?:(?P<a>{_NUM})(?P<ua>{_X}|{_PCT})?\s*(?:-|–|—|~|to)\s*)?(?P<b>{_NUM})(?P<u>{_X}|{_PCT})", re.I)
 _FACTOR = re.compile(rf"\b(?:a\s+)?factor\s+of\s+(?:about\s+|up\s+to\s+)?(?P<f>{_NUM})", re.I)
 _WORD_HINT = re.compile(r"fold|wice|hrice|times|rder|alf|alv|oubl|ripl|uadrupl")
-_DIGIT_HINT = re.compile(r"[0-9][\s\\-]*(?:[x×X%]|times|fold)")
 _HINT_WORDS = ("fold", "wice", "hrice", "times", "rder", "alf", "alv", "oubl", "ripl", "uadrupl", "factor")
+_UNIT_SIGNS = ("x", "X", "×", "%")
 
 
 def figure_hints(text: str) -> list[int]:
-    """Offsets where a figure may be: a digit next to ×, x, %, times or fold, or a number word. Callers scan a
-    whole abstract once and look only at the sentences these fall in."""
-    return [m.start() for m in _DIGIT_HINT.finditer(text)] + [at for at, _ in occurrences(text, _HINT_WORDS)]
-_WORDS = re.compile(rf"\b(?P<w>{_alternation(list(_NUMBER_WORDS))})\b", re.I)
+    """Offsets where a figure may be: ×, x or % after a digit (spaces, hyphens or a backslash between), or a word
+    that may carry one (times, fold, twice, half …). Callers scan a whole abstract once and look only at the
+    sentences these fall in. Found with str.find, which is several times faster than a regex's scan for a digit."""
+    hints = [at for at, _ in occurrences(text, _HINT_WORDS)]
+    for at, _ in occurrences(text, _UNIT_SIGNS):
+        before = at - 1
+        while before >= 0 and (text[before].isspace() or text[before] in "\\-"):
+            before -= 1
+        if before >= 0 and text[before] in "0123456789":
+            hints.append(at)
+    return hints
+_WORDS = re.compile(rf"{_first_letters(list(_NUMBER_WORDS))}\b(?P<w>{_alternation(list(_NUMBER_WORDS))})\b", re.I)
 
 
 def _figures(sentence: str) -> list[re.Match[str]]:
@@ -86,8 +103,10 @@ _LIST_GAP = re.compile(r"^\s*(?:,\s*)?(?:and|or)?\s*$")
 _QUALIFIERS = [(t["text"], t["canonical"]) for t in _terms("qualifier")]
 _QUALIFIER_RE = re.compile(rf"(?:{_alternation([q for q, _ in _QUALIFIERS])})\s*(?:a|an|the)?\s*$", re.I)
 _QUALIFIER_CANON = {re.sub(r"[\s-]+", " ", q.lower()): c for q, c in _QUALIFIERS}
-_SPEED = re.compile(rf"\b(?:{_alternation([t['text'] for t in _terms('metric') + _terms('faster')])})", re.I)
-_NOT_SPEED = re.compile(rf"\b(?:{_alternation([t['text'] for t in _terms('not_speed')])})(?![\w-])", re.I)
+_SPEED_WORDS = [t["text"] for t in _terms("metric") + _terms("faster")]
+_NOT_SPEED_WORDS = [t["text"] for t in _terms("not_speed")]
+_SPEED = re.compile(rf"{_first_letters(_SPEED_WORDS)}\b(?:{_alternation(_SPEED_WORDS)})", re.I)
+_NOT_SPEED = re.compile(rf"{_first_letters(_NOT_SPEED_WORDS)}\b(?:{_alternation(_NOT_SPEED_WORDS)})(?![\w-])", re.I)
 _METRIC = re.compile(
     r"\b(?:(?:end-to-end|e2e|maximum|overall|average|token[\s-]generation|inference|decoding|decode|prefill(?:ing)?"
     r"|training|generation|sampling|serving|p\d\d|first-token|time-to-first-token|wall-clock|per-token|kernel"
@@ -259,12 +278,18 @@ def _qualifier(s: str, start: int, end: int) -> str:
     return ""
 
 
+_APPROXIMATE = re.compile(r"\s*(?:up\s+to|over|about|approximately|nearly|almost|around|at\s+least|an\s+average\s+of"
+                          r"|on\s+average)\s*$", re.I)
+_APPROXIMATE_ENDS = ("to", "over", "about", "approximately", "nearly", "almost", "around", "least", "of", "average")
+
+
 def _baseline(s: str, start: int, end: int, clause_end: int) -> tuple[str, int, int]:
     """What the figure is compared with, and where: after it ("than X", "over X", "the throughput of X") or
     before it ("outperforms X by"). "accelerates X by 2x" names X only when nothing after the figure says what it
     is compared with ("speeds up FFT convolutions by 7.9x over PyTorch")."""
     before = s[max(0, start - 120):start]
-    before = re.sub(r"\s*(?:up\s+to|over|about|approximately|nearly|almost|around|at\s+least|an\s+average\s+of|on\s+average)\s*$", " ", before, flags=re.I)
+    if before.rstrip().lower().endswith(_APPROXIMATE_ENDS):   # the costly regex below can only match then
+        before = _APPROXIMATE.sub(" ", before)
     m = _BASELINE_BEFORE.search(before.rstrip() + " ")
     after = _baseline_after(s, end, clause_end)
     if m and (not re.match(r"(?:accel|speed)", m.group(0), re.I) or not after[0]):
