@@ -33,7 +33,8 @@ def long_form_for(short: str, before: str) -> str | None:
         return None
     words = _WORD.findall(before)[-min(len(letters) + 5, 2 * len(letters)):]
     text = " ".join(words)
-    for long in (_initials_form(text, letters), _spelled_form(text, letters)):
+    for rule in (_initials_form, _spelled_form):
+        long = rule(text, letters)
         first = long.split()[0] if long else ""
         if long and len(long) > len(short) and first.lower() not in {"the", "a", "an", "of", "and", "or", "in", "to"}:
             return long

@@ -269,19 +269,22 @@ def _group(mentions: list[_Mention], docs: dict[str, Doc], paper: Paper, title_h
             name = next((m.text for m in ms if m.field == "title" and norm(m.text) == norm(name)), name)
         else:
             name = min((m.display for m in ms), key=lambda d: (len(d), d))
-        forms = sorted(({m.text for m in ms} | {m.display for m in ms}) - {name})
+        forms = {form for m in ms for form in (m.text, m.display)}
+        forms.discard(name)
         proposed = any(m.introduced for m in ms) or (
             title_key is not None and any(norm(m.text).startswith(title_key) for m in ms))
         if not proposed and not any(m.known for m in ms):
             proposing = _proposing_spans(docs) if proposing is None else proposing
             proposed = any(m.start >= proposing.get((m.field, sentence_index(starts[m.field], m.start)), 1 << 30)
                            for m in ms)
-        attrs = {k: v for m in ms for k, v in m.attrs.items()}
+        if len(ms) > 1:
+            attrs = {k: v for m in ms for k, v in m.attrs.items()}
+            ms.sort(key=_reading_order)
+        else:
+            attrs = ms[0].attrs   # validation copies it
         prov = [Provenance(paper_id=paper.id, field=m.field, sentence=sentence_index(starts[m.field], m.start),
-                           start=m.start, end=m.end, extractor=EXTRACTOR_VERSION)
-                for m in sorted(ms, key=_reading_order)]
-        ent = Entity(name=name, type=etype, aliases=forms, proposed=proposed, attributes=attrs,
-                                     mentions=prov)
+                           start=m.start, end=m.end, extractor=EXTRACTOR_VERSION) for m in ms]
+        ent = Entity(name=name, type=etype, aliases=sorted(forms), proposed=proposed, attributes=attrs, mentions=prov)
         for m in ms:
             by_form[norm(m.text)] = ent
         if all(m.optional for m in ms):  # broad terms annotators may skip: known for context, not reported
@@ -305,16 +308,23 @@ def _same_entity(mentions: list[_Mention]) -> dict[str, str]:
         return key
 
     by_form: dict[str, str] = {}
+    joined = False
     for m in mentions:
-        if not m.key:
+        key = m.key
+        if not key:
             continue
-        parent.setdefault(m.key, m.key)
-        seen.setdefault(m.key, len(seen))
-        a, b = root(by_form.setdefault(norm(m.text), m.key)), root(m.key)
+        if key not in parent:
+            parent[key] = key
+            seen[key] = len(seen)
+        other = by_form.setdefault(norm(m.text), key)
+        if other == key:   # the common case: a form read under one key only
+            continue
+        a, b = root(other), root(key)
         if a != b:
             first, later = (a, b) if seen[a] < seen[b] else (b, a)
             parent[later] = first
-    return {key: root(key) for key in parent}
+            joined = True
+    return {key: root(key) for key in parent} if joined else parent
 
 
 def _reading_order(m: _Mention) -> tuple[bool, int]:
