@@ -350,11 +350,12 @@ def assemble(paper: Paper, title_doc: Doc, abstract_doc: Doc, lex: Lexicon) -> E
     hit = title_name(paper.title) or title_technique(paper.title)
     for fld, doc in docs.items():
         lexical = _lexicon_mentions(doc, fld, lex)
-        acronyms = _acronym_mentions(_text(doc), fld, lexical)
-        found = lexical + acronyms + _pattern_mentions(_text(doc), fld, lexical + acronyms, paper.title, lex)
+        text = _text(doc)
+        acronyms = _acronym_mentions(text, fld, lexical)
+        found = lexical + acronyms + _pattern_mentions(text, fld, lexical + acronyms, paper.title, lex)
         if fld == "abstract":  # titles never say "we propose"
-            found += _introduced_mentions(_text(doc), fld, found)
-        mentions += _outside_urls(found, _text(doc))
+            found += _introduced_mentions(text, fld, found)
+        mentions += _outside_urls(found, text)
     if hit is not None:
         # what follows a "Name:" describes the name; what follows a title's opening technique does not
         etype = guess_type(hit.text, "", paper.title[hit.end + 1:] if hit.rule == "title-name" else "")
@@ -369,8 +370,8 @@ def assemble(paper: Paper, title_doc: Doc, abstract_doc: Doc, lex: Lexicon) -> E
         if not any(m.field == "title" and m.key and m.start < hit.end and hit.start < m.end for m in mentions):
             mentions.append(_Mention("title", hit.start, hit.end, hit.text, etype,
                                      "name:" + norm(hit.text).rstrip("s"), "title-name", display=hit.text))
-            _add_repeats(mentions, hit.text, _text(abstract_doc))
-    _add_subtitle_techniques(mentions, paper.title, _text(abstract_doc))
+            _add_repeats(mentions, hit.text, paper.abstract)
+    _add_subtitle_techniques(mentions, paper.title, paper.abstract)
     entities, by_form = _group(mentions, docs, paper, hit.text if hit else None)
     claims = list(_claims(paper, abstract_doc, mentions, entities, by_form))
     return Extraction(id=paper.id, title=paper.title, date=paper.date, entities=entities,
@@ -405,14 +406,15 @@ def _add_repeats(mentions: list[_Mention], name: str, text: str) -> None:
 
 
 def _claims(paper: Paper, doc: Doc, mentions: list[_Mention], entities: list[Entity], by_form: dict[str, Entity]):
+    full, starts = _text(doc), _starts(doc)
+    with_figures = sorted({sentence_index(starts, at) for at in figure_hints(full)})
+    if not with_figures:   # many abstracts report no figure
+        return
     main = next((e for e in entities if e.proposed and e.type in ("Method", "Model")), None) or next(
         (e for e in entities if e.mentions[0].field == "title" and e.type in ("Method", "Model")
          and not e.attributes.get("org") and not e.attributes.get("kind")), None)
     abstract = [m for m in mentions if m.field == "abstract"]
-    full = _text(doc)
-    spans = sentences(full, _starts(doc))
-    starts = _starts(doc)
-    with_figures = sorted({sentence_index(starts, at) for at in figure_hints(full)})
+    spans = sentences(full, starts)
     for i in with_figures:
         start_char, end_char = spans[i]
         text = full[start_char:end_char]
@@ -425,7 +427,7 @@ def _claims(paper: Paper, doc: Doc, mentions: list[_Mention], entities: list[Ent
         respectively = _devices_respectively(text, raws, local, start_char, by_form)
         for raw in raws:
             fig = start_char + raw.start
-            text_after = lambda m: _text(doc)[m.end:m.end + 40]  # noqa: E731
+            text_after = lambda m: full[m.end:m.end + 40]  # noqa: E731
             method = _method_for(local, fig, raw, start_char, by_form, text_after) or _recent_proposed(
                 abstract, start_char, fig, by_form) or main
             hardware = respectively.get(raw.start) or _hardware_for(
