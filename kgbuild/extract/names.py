@@ -88,13 +88,23 @@ def find_pattern_names(text: str) -> Iterator[NameHit]:
         first = text.rfind(" ", 0, cand.start()) + 1
         done = text.find(" ", cand.end())
         done = len(text) if done < 0 else done
-        for m in _CAPITALISED_WORD.finditer(text, first, done):
-            start = m.start()
-            if start and text[start - 1] == "-":
-                continue
-            word, rule = _shape(m.group(0))
-            if rule is not None:
-                yield NameHit(start, start + len(word), word, rule)
+        for at, word, rule in _stretch_names(text[first:done]):
+            yield NameHit(first + at, first + at + len(word), word, rule)
+
+
+@lru_cache(maxsize=1 << 16)
+def _stretch_names(stretch: str) -> tuple[tuple[int, str, str], ...]:
+    """The names in one space-delimited stretch ("(vLLM,", "GPT-4-based"), with offsets in it; cached, as the
+    same stretches come back paper after paper."""
+    out = []
+    for m in _CAPITALISED_WORD.finditer(stretch):
+        start = m.start()
+        if start and stretch[start - 1] == "-":
+            continue
+        word, rule = _shape(m.group(0))
+        if rule is not None:
+            out.append((start, word, rule))
+    return tuple(out)
 
 
 @lru_cache(maxsize=1 << 16)
