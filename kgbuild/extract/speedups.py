@@ -77,7 +77,12 @@ _UNIT_SIGNS = ("x", "X", "×", "%")
 def figure_hints(text: str) -> list[int]:
     """Offsets where a figure may be: ×, x or % after a digit (spaces, hyphens or a backslash between), or a word
     that may carry one (times, fold, twice, half …). Callers scan a whole abstract once and look only at the
-    sentences these fall in. Found with str.find, which is several times faster than a regex's scan for a digit."""
+    sentences these fall in. Found with str.find, which is several times faster than a regex's scan for a digit.
+
+    >>> text = "Up to 2.7 x faster; a 13-fold cut; experiments on 8 GPUs; twice the speed"
+    >>> sorted(text[at:at + 5] for at in figure_hints(text))
+    ['fold ', 'wice ', 'x fas']
+    """
     hints = [at for at, _ in occurrences(text, _HINT_WORDS)]
     for at, _ in occurrences(text, _UNIT_SIGNS):
         before = at - 1
