@@ -282,12 +282,15 @@ def _group(mentions: list[_Mention], docs: dict[str, Doc], paper: Paper, title_h
             ms.sort(key=_reading_order)
         else:
             attrs = ms[0].attrs   # validation copies it
+        # broad terms annotators may skip ("GPU", "transformer"): known for attributing claims, never reported,
+        # so they need no provenance
+        reported = not all(m.optional for m in ms)
         prov = [Provenance(paper_id=paper.id, field=m.field, sentence=sentence_index(starts[m.field], m.start),
-                           start=m.start, end=m.end, extractor=EXTRACTOR_VERSION) for m in ms]
+                           start=m.start, end=m.end, extractor=EXTRACTOR_VERSION) for m in ms] if reported else []
         ent = Entity(name=name, type=etype, aliases=sorted(forms), proposed=proposed, attributes=attrs, mentions=prov)
         for m in ms:
             by_form[norm(m.text)] = ent
-        if all(m.optional for m in ms):  # broad terms annotators may skip: known for context, not reported
+        if not reported:
             continue
         entities.append(ent)
         by_form[norm(name)] = ent
