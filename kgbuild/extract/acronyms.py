@@ -14,7 +14,6 @@ from .scan import lowered
 __all__ = ["AcronymPair", "find_acronym_pairs", "long_form_for"]
 
 _PAREN = re.compile(r"\(\s*([A-Za-z][A-Za-z0-9+\-./&]{0,14}?)(s?)\s*[);,]")
-_WORD = re.compile(r"[^\s()]+")
 _TRIM = " ,;:~"   # around a long form; "~" is LaTeX's non-breaking space before "(SFT)"
 
 
@@ -31,7 +30,8 @@ def long_form_for(short: str, before: str) -> str | None:
     letters = [c.lower() for c in short if c.isalnum()]
     if len(letters) < 2 or not any(c.isalpha() for c in letters):
         return None
-    words = _WORD.findall(before)[-min(len(letters) + 5, 2 * len(letters)):]
+    # the words of `before` as `[^\s()]+` reads them, without a regex scan of 200 characters
+    words = before.replace("(", " ").replace(")", " ").split()[-min(len(letters) + 5, 2 * len(letters)):]
     text = " ".join(words)
     for rule in (_initials_form, _spelled_form):
         long = rule(text, letters)
