@@ -76,10 +76,10 @@ def main() -> None:
         return
     # The tokenizer and extraction run in turn, --repeat times: on a shared VM one run's rate swings by ±15%, and a
     # ratio of two runs minutes apart swings with it, so the median of paired runs is reported with its range.
-    pairs = [(run("tokenizer", args.size, 1, args.corpus), run("extract", args.size, 1, args.corpus))
-             for _ in range(args.repeat)]
-    ratios = sorted(one["per_s"] / tok["per_s"] for tok, one in pairs)
-    tok, one = sorted(pairs, key=lambda p: p[1]["per_s"] / p[0]["per_s"])[len(pairs) // 2]
+    pairs = sorted(((run("tokenizer", args.size, 1, args.corpus), run("extract", args.size, 1, args.corpus))
+                    for _ in range(args.repeat)), key=lambda pair: pair[1]["per_s"] / pair[0]["per_s"])
+    ratios = [one["per_s"] / tok["per_s"] for tok, one in pairs]
+    tok, one = pairs[len(pairs) // 2]
     small = run("extract", args.small, 1, args.corpus)
     rows = [tok, one, small] + [run("extract", args.size, w, args.corpus) for w in args.workers]
     print(f"{'mode':10s} {'size':>7s} {'workers':>7s} {'load s':>7s} {'seconds':>8s} {'abstracts/s':>11s} {'peak RSS MiB':>12s}")

@@ -10,7 +10,7 @@ from spacy.tokens import Doc
 from ..models import EXTRACTOR_VERSION, Entity, Extraction, Paper, Provenance, SpeedupClaim
 from .acronyms import find_acronym_pairs
 from .catalogue import norm as catalogue_norm
-from .lexicon import Lexicon
+from .lexicon import Lexicon, LexiconEntry
 from .names import (STOPWORDS, find_introduced_names, find_pattern_names, guess_type, subtitle_techniques, title_name,
                     title_technique)
 from .scan import name_spans, word_starts
@@ -108,9 +108,15 @@ def _lexicon_mentions(doc: Doc, fld: str, lex: Lexicon) -> list[_Mention]:
         last = hit.end_char if end == hit.end else doc[end - 1].idx + len(doc[end - 1])
         if not entry.key.startswith(("hwclass:", "hw:")) and end == hit.end:
             display = text[first:last]
-        out.append(_Mention(fld, first, last, text[first:last], entry.type, key, "lexicon", entry.optional, True,
-                            dict(entry.attrs), display, in_phrase))
+        out.append(_known(fld, first, last, text[first:last], entry, key, display, in_phrase))
     return out
+
+
+def _known(fld: str, start: int, end: int, text: str, entry: LexiconEntry, key: str, display: str,
+           in_phrase: bool = False) -> _Mention:
+    """A mention of a lexicon entry."""
+    return _Mention(fld, start, end, text, entry.type, key, "lexicon", entry.optional, True, dict(entry.attrs), display,
+                    in_phrase)
 
 
 def _extend_size(doc: Doc, end: int) -> int:
@@ -149,8 +155,7 @@ def _pattern_mentions(text: str, fld: str, known: list[_Mention], title: str, le
             continue
         entry = lex.spelled(h.text)
         if entry is not None:
-            out.append(_Mention(fld, h.start, h.end, h.text, entry.type, entry.key, "lexicon", entry.optional, True,
-                                dict(entry.attrs), h.text))
+            out.append(_known(fld, h.start, h.end, h.text, entry, entry.key, h.text))
         else:
             out.append(_Mention(fld, h.start, h.end, h.text, guess_type(h.text, text[h.end:h.end + _CONTEXT]),
                                 "name:" + norm(h.text).rstrip("s"), h.rule, display=h.text))
@@ -158,13 +163,13 @@ def _pattern_mentions(text: str, fld: str, known: list[_Mention], title: str, le
     return out
 
 
-_URL = re.compile(r"(?:https?://|www\.|github\.com/|huggingface\.co/)\S+")
-_URL_CUES = ("http", "www.", "github.com/", "huggingface.co/")   # one is in every match of _URL
+_URL_STARTS = ("http://", "https://", "www.", "github.com/", "huggingface.co/")
+_URL = re.compile("(?:" + "|".join(map(re.escape, _URL_STARTS)) + r")\S+")
 
 
 def _outside_urls(mentions: list[_Mention], text: str) -> list[_Mention]:
     """Drop what was read inside a link: "github.com/HazyResearch/based" names an account, not a method."""
-    if not any(cue in text for cue in _URL_CUES):   # the regex scan costs more than these finds
+    if not any(start in text for start in _URL_STARTS):   # the regex scan costs more than these finds
         return mentions
     urls = [(m.start(), m.end()) for m in _URL.finditer(text)]
     return [m for m in mentions if not any(s <= m.start < e for s, e in urls)]
@@ -430,8 +435,7 @@ def _claims(paper: Paper, doc: Doc, mentions: list[_Mention], entities: list[Ent
         respectively = _devices_respectively(text, raws, local, start_char, by_form)
         for raw in raws:
             fig = start_char + raw.start
-            text_after = lambda m: full[m.end:m.end + 40]  # noqa: E731
-            method = _method_for(local, fig, raw, start_char, by_form, text_after) or _recent_proposed(
+            method = _method_for(local, fig, raw, start_char, by_form, full) or _recent_proposed(
                 abstract, start_char, fig, by_form) or main
             hardware = respectively.get(raw.start) or _hardware_for(
                 local, fig, [start_char + r.start for r in raws if r.start > raw.start], by_form)
@@ -456,7 +460,7 @@ _SUBJECT_VERB = re.compile(r"^(?:'s)?(?:\s+(?:architectures?|models?|methods?|ap
 
 
 def _method_for(local: list[_Mention], fig: int, raw, offset: int, by_form: dict[str, Entity],
-                text_after) -> Entity | None:
+                text: str) -> Entity | None:
     """The faster side: the proposed entity nearest before the figure, else the sentence's subject."""
     bstart = offset + raw.baseline_start if raw.baseline_start >= 0 else 10**9
     cands = [by_form[norm(m.text)] for m in local
@@ -467,7 +471,7 @@ def _method_for(local: list[_Mention], fig: int, raw, offset: int, by_form: dict
         return proposed[-1]
     # a broad term may be the subject too ("encoder-decoder architectures achieve 4.7x higher throughput")
     subject = [m for m in local if m.type in ("Method", "Model") and m.end <= fig
-               and m.start < bstart and norm(m.text) in by_form and _SUBJECT_VERB.match(text_after(m))]
+               and m.start < bstart and norm(m.text) in by_form and _SUBJECT_VERB.match(text[m.end:m.end + 40])]
     return by_form[norm(subject[-1].text)] if subject else None
 
 

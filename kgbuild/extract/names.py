@@ -52,8 +52,10 @@ _GENERIC_TITLE_HEADS = {"model", "survey", "review", "framework", "approach", "m
 _DESCRIBING = (r"(?!(?:that|which|who|to|for|on|of|by|with|in|and|or|from|over|across|is|are|was|were|can|than)\b)"
                r"(?:\w+(?:-\w+)+|\w*[^\Ws])")
 _DATASET_CUE = re.compile(r"(?:Bench|bench|Benchmark|Eval|Evaluation|QA|Arena|Set|Corpus|Dataset|Instruct-\d+k)$")
+_DATASET_HEADS = ("benchmark", "dataset", "corpus", "leaderboard", "suite", "test bed", "testbed", "evaluation")
 _DATASET_NEXT = re.compile(rf"^\W{{0,3}}(?:a\s+|an\s+|the\s+)?(?:{_DESCRIBING},?\s+){{0,4}}?"
-                           r"(?:benchmark|dataset|corpus|leaderboard|suite|test\s?bed|evaluation)", re.I)
+                           r"(?:" + "|".join(h.replace(" ", r"\s") for h in _DATASET_HEADS) + ")", re.I)
+_DATASET_WORDS = tuple(dict.fromkeys(h.split()[0] for h in _DATASET_HEADS))   # one is in every text `_DATASET_NEXT` matches
 # "X, a 7B language model", "X models"
 _MODEL_NEXT = re.compile(rf"^\W{{0,3}}(?:a\s+|an\s+|the\s+)?(?:family\s+of\s+|series\s+of\s+)?"
                          rf"(?:{_DESCRIBING}\s+){{0,3}}?"
@@ -253,7 +255,6 @@ def guess_type(name: str, after: str, subtitle: str = "") -> str:
     return "Method"
 
 
-_DATASET_WORDS = ("benchmark", "dataset", "corpus", "leaderboard", "suite", "test", "evaluation")
 _MODEL_HEADS = frozenset({"model", "models", "llm", "llms"})
 _EVALUATING = frozenset({"benchmarking", "evaluating", "assessing"})
 _SUB_STOP = re.compile(r"\s(?:for|with|via|in|on|through|by|to|from|that|using|under|at|towards|toward|and)\s", re.I)

@@ -69,8 +69,9 @@ _NUMBER_WORDS = {re.sub(r"[\s-]+", " ", t["text"].lower()): float(t["value"]) fo
 # trying its optional range prefix at every character: half the time of the scan.
 _NUMERIC = re.compile(rf"(?=[0-9])(?:(?P<a>{_NUM})(?P<ua>{_X}|{_PCT})?\s*(?:-|–|—|~|to)\s*)?(?P<b>{_NUM})(?P<u>{_X}|{_PCT})", re.I)
 _FACTOR = re.compile(rf"\b(?:a\s+)?factor\s+of\s+(?:about\s+|up\s+to\s+)?(?P<f>{_NUM})", re.I)
-_WORD_HINT = re.compile(r"fold|wice|hrice|times|rder|alf|alv|oubl|ripl|uadrupl")
-_HINT_WORDS = ("fold", "wice", "hrice", "times", "rder", "alf", "alv", "oubl", "ripl", "uadrupl", "factor")
+# Pieces of the number words ("twice", "halved", "an order of magnitude") and of "3-fold", "3 times"
+_NUMBER_WORD_HINTS = ("fold", "wice", "hrice", "times", "rder", "alf", "alv", "oubl", "ripl", "uadrupl")
+_HINT_WORDS = _NUMBER_WORD_HINTS + ("factor",)
 _UNIT_SIGNS = ("x", "X", "×", "%")
 
 
@@ -98,7 +99,7 @@ def _figures(sentence: str) -> list[re.Match[str]]:
     """Numeric figures not glued to a word or decimal on their left, and number words, in text order."""
     found = [m for m in _NUMERIC.finditer(sentence)
              if not m.start() or not (sentence[m.start() - 1].isalnum() or sentence[m.start() - 1] in "._")]
-    if _WORD_HINT.search(sentence):
+    if any(hint in sentence for hint in _NUMBER_WORD_HINTS):
         found += _WORDS.finditer(sentence)
     if "factor" in sentence:  # "by a factor of 2.4"
         found += _FACTOR.finditer(sentence)
@@ -283,9 +284,10 @@ def _qualifier(s: str, start: int, end: int) -> str:
     return ""
 
 
-_APPROXIMATE = re.compile(r"\s*(?:up\s+to|over|about|approximately|nearly|almost|around|at\s+least|an\s+average\s+of"
-                          r"|on\s+average)\s*$", re.I)
-_APPROXIMATE_ENDS = ("to", "over", "about", "approximately", "nearly", "almost", "around", "least", "of", "average")
+_APPROXIMATELY = ("up to", "over", "about", "approximately", "nearly", "almost", "around", "at least", "an average of",
+                  "on average")
+_APPROXIMATE = re.compile(r"\s*(?:" + "|".join(p.replace(" ", r"\s+") for p in _APPROXIMATELY) + r")\s*$", re.I)
+_APPROXIMATE_ENDS = tuple(dict.fromkeys(p.split()[-1] for p in _APPROXIMATELY))   # what `before` ends with when it can match
 
 
 def _baseline(s: str, start: int, end: int, clause_end: int) -> tuple[str, int, int]:
