@@ -31,3 +31,12 @@ def _add_doctest_names(request, doctest_namespace):
         kg = request.getfixturevalue("_doctest_kg")
         doctest_namespace["kg"] = kg
         doctest_namespace["small_graph"] = kg.graph.copy()
+
+
+def pytest_ignore_collect(collection_path: Path, config) -> bool | None:
+    """A rule module installed compiled (see setup.py) is imported as its extension module, which pytest's doctest
+    collector refuses to pair with the ``.py``; `tests/test_compiled.py` runs those doctests from the source."""
+    if collection_path.suffix == ".py" and collection_path.parent.name == "extract":
+        if any(collection_path.parent.glob(collection_path.stem + ".*.so")):
+            return True
+    return None

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field as dataclass_field
 from functools import lru_cache
 
 from spacy.tokens import Doc
@@ -53,7 +53,7 @@ class _Mention:
     rule: str
     optional: bool = False
     known: bool = False  # from a lexicon: a well-known name, never "proposed" by this paper
-    attrs: dict[str, str] = field(default_factory=dict)
+    attrs: dict[str, str] = dataclass_field(default_factory=dict)
     display: str = ""
     in_phrase: bool = False  # a class word modifying another noun ("GPU memory")
     introduced: bool = False  # the object of "we propose …": this paper's own contribution
@@ -143,8 +143,8 @@ def _pattern_mentions(text: str, fld: str, known: list[_Mention], title: str, le
         counts[h.text] = counts.get(h.text, 0) + 1
     for h in hits:
         overlapping = [(s, e) for s, e in taken if s < h.end and h.start < e]
-        inside = overlapping and [m for m in known if m.key and h.start <= m.start and m.end <= h.end
-                                  and (m.start, m.end) != (h.start, h.end)]
+        inside = [m for m in known if m.key and h.start <= m.start and m.end <= h.end
+                  and (m.start, m.end) != (h.start, h.end)] if overlapping else []
         if inside and len(inside) == len(overlapping) and not any(m.type == "Hardware" for m in inside):
             for m in inside:
                 m.key = ""
@@ -290,9 +290,10 @@ def _group(mentions: list[_Mention], docs: dict[str, Doc], paper: Paper, title_h
         # broad terms annotators may skip ("GPU", "transformer"): known for attributing claims, never reported,
         # so they need no provenance
         reported = not all(m.optional for m in ms)
-        prov = [Provenance(paper_id=paper.id, field=m.field, sentence=sentence_index(starts[m.field], m.start),
+        # pydantic checks the Literal fields (field, type, unit) at run time: the type checker sees plain str
+        prov = [Provenance(paper_id=paper.id, field=m.field, sentence=sentence_index(starts[m.field], m.start),  # type: ignore[arg-type]
                            start=m.start, end=m.end, extractor=EXTRACTOR_VERSION) for m in ms] if reported else []
-        ent = Entity(name=name, type=etype, aliases=sorted(forms), proposed=proposed, attributes=attrs, mentions=prov)
+        ent = Entity(name=name, type=etype, aliases=sorted(forms), proposed=proposed, attributes=attrs, mentions=prov)  # type: ignore[arg-type]
         for m in ms:
             by_form[norm(m.text)] = ent
         if not reported:
@@ -341,7 +342,7 @@ def _reading_order(m: _Mention) -> tuple[bool, int]:
 
 def _proposing_spans(docs: dict[str, Doc]) -> dict[tuple[str, int], int]:
     """Sentences that introduce something, with the character where the introduction starts."""
-    out = {}
+    out: dict[tuple[str, int], int] = {}
     doc = docs["abstract"]
     starts, text = _starts(doc), _text(doc)
     for at in word_starts(text, _PROPOSE_GATE):
@@ -440,7 +441,7 @@ def _claims(paper: Paper, doc: Doc, mentions: list[_Mention], entities: list[Ent
             hardware = respectively.get(raw.start) or _hardware_for(
                 local, fig, [start_char + r.start for r in raws if r.start > raw.start], by_form)
             yield SpeedupClaim(
-                value=raw.value, unit=raw.unit, metric=raw.metric, qualifier=raw.qualifier,
+                value=raw.value, unit=raw.unit, metric=raw.metric, qualifier=raw.qualifier,  # type: ignore[arg-type]
                 method=method.name if method else "", baseline=raw.baseline or context,
                 hardware=hardware.name if hardware else "",
                 evidence=text[raw.evidence_start:raw.evidence_end].strip(" ,;"),

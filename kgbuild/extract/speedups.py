@@ -192,8 +192,8 @@ def find_claims(sentence: str) -> Iterator[RawClaim]:
         qualifier = _qualifier(sentence, start, end)
         ev_start = max(0, sentence.rfind(",", 0, start) + 1, start - 80)
         ev_end = min(len(sentence), max(end + 30, bend))
-        for (m, values), name in zip(group, names):
-            for value, unit in values:
+        for (m, figures), name in zip(group, names):
+            for value, unit in figures:
                 yield RawClaim(value, unit, m.start(), m.end(), metric, qualifier, name,
                                bstart, ev_start, ev_end)
 
@@ -257,19 +257,19 @@ def _metric(s: str, start: int, end: int) -> str:
         if 0 <= d < dist:
             best, dist = m.group(0), d
     if best.lower().startswith("speed"):  # "1.3x speedup in throughput": the metric is what sped up
-        m = re.match(r"\s+(?:in|of|for)\s+(?:the\s+)?((?:\w+\s+)?(?:throughput|latency|inference|decoding|training|"
-                     r"generation|prefill|sampling))\b", s[s.find(best, max(0, start - 70)) + len(best):])
-        if m:
-            return m.group(1).lower()
+        grown = re.match(r"\s+(?:in|of|for)\s+(?:the\s+)?((?:\w+\s+)?(?:throughput|latency|inference|decoding|"
+                         r"training|generation|prefill|sampling))\b", s[s.find(best, max(0, start - 70)) + len(best):])
+        if grown:
+            return grown.group(1).lower()
     if not best:
-        m = re.search(r"\b(training|inference|decoding|generation|prefill|sampling|convergence|search|retrieval)\b"
-                      r"\W+(?:\w+\W+){0,3}$", s[max(0, start - 40):start], re.I)
-        if m:
-            return f"{m.group(1).lower()} speed"
+        done = re.search(r"\b(training|inference|decoding|generation|prefill|sampling|convergence|search|retrieval)\b"
+                         r"\W+(?:\w+\W+){0,3}$", s[max(0, start - 40):start], re.I)
+        if done:
+            return f"{done.group(1).lower()} speed"
         # "reaching target accuracy 3x faster": what is done faster is the text's metric
-        m = _DONE_FASTER.search(s[max(0, start - 50):start])
-        if m and re.match(r"\s*(?:faster|quicker|sooner)\b", s[end:], re.I):
-            return m.group(1).lower()
+        done = _DONE_FASTER.search(s[max(0, start - 50):start])
+        if done and re.match(r"\s*(?:faster|quicker|sooner)\b", s[end:], re.I):
+            return done.group(1).lower()
         return "speedup"
     return re.sub(r"\s+", " ", best).lower()
 
