@@ -291,9 +291,11 @@ def _group(mentions: list[_Mention], docs: dict[str, Doc], paper: Paper, title_h
         # so they need no provenance
         reported = not all(m.optional for m in ms)
         # pydantic checks the Literal fields (field, type, unit) at run time: the type checker sees plain str
-        prov = [Provenance(paper_id=paper.id, field=m.field, sentence=sentence_index(starts[m.field], m.start),  # type: ignore[arg-type]
-                           start=m.start, end=m.end, extractor=EXTRACTOR_VERSION) for m in ms] if reported else []
-        ent = Entity(name=name, type=etype, aliases=sorted(forms), proposed=proposed, attributes=attrs, mentions=prov)  # type: ignore[arg-type]
+        prov = [Provenance(paper_id=paper.id, field=m.field,  # type: ignore[arg-type]
+                           sentence=sentence_index(starts[m.field], m.start), start=m.start, end=m.end,
+                           extractor=EXTRACTOR_VERSION) for m in ms] if reported else []
+        ent = Entity(name=name, type=etype, aliases=sorted(forms),  # type: ignore[arg-type]
+                     proposed=proposed, attributes=attrs, mentions=prov)
         for m in ms:
             by_form[norm(m.text)] = ent
         if not reported:
