@@ -1,5 +1,6 @@
-"""The extractor builds its records with `model_construct` (no validation, for speed): these tests validate what it
-built, strictly, on the sample corpus, a synthetic corpus and, when present, the shared corpus."""
+"""The extractor's records survive a strict round trip (no int for a float, no str coerced into a Literal, nothing
+lost in the dump) on the sample corpus, a synthetic corpus and, when present, the shared corpus: assembly builds
+them from plain dicts in one lax validation, and a coercion there would change what a re-read of the JSONL gives."""
 from __future__ import annotations
 
 from pathlib import Path

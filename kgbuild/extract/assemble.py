@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field as dataclass_field
 from functools import lru_cache
 
 from spacy.tokens import Doc
 
-from ..models import EXTRACTOR_VERSION, Entity, Extraction, Paper, Provenance, SpeedupClaim
+from ..models import EXTRACTOR_VERSION, Extraction, Paper
 from .acronyms import find_acronym_pairs
 from .catalogue import norm as catalogue_norm
 from .lexicon import Lexicon, LexiconEntry
@@ -59,6 +60,22 @@ class _Mention:
     introduced: bool = False  # the object of "we propose …": this paper's own contribution
 
 
+
+@dataclass(slots=True)
+class _Entity:
+    """An entity while its paper is assembled. The records are validated once, from plain dicts, when the paper's
+    Extraction is made: one call into pydantic-core, a third of the time of a model object per entity and span."""
+
+    name: str
+    type: str
+    aliases: list[str]
+    proposed: bool
+    attributes: dict[str, str]
+    mentions: list[dict[str, object]]   # Provenance fields
+
+    def record(self) -> dict[str, object]:
+        return {"name": self.name, "type": self.type, "aliases": self.aliases, "proposed": self.proposed,
+                "attributes": self.attributes, "mentions": self.mentions}
 
 
 def _text(doc: Doc) -> str:
@@ -247,13 +264,14 @@ _GENERIC_HEADS = {"model", "language", "task", "agent", "user", "data", "network
                   "approach", "technique", "metric", "score", "unit", "layer", "token", "parameter", "question"}
 
 
-def _group(mentions: list[_Mention], docs: dict[str, Doc], paper: Paper, title_hit: str | None) -> tuple[list[Entity], dict[str, Entity]]:
+def _group(mentions: list[_Mention], docs: dict[str, Doc], paper: Paper, title_hit: str | None) -> tuple[list[_Entity], dict[str, _Entity]]:
     groups: dict[str, list[_Mention]] = {}
     entity_key = _same_entity(mentions)
     for m in mentions:
         if m.key:
             groups.setdefault(entity_key[m.key], []).append(m)
-    entities, by_form = [], {}
+    entities: list[_Entity] = []
+    by_form: dict[str, _Entity] = {}
     proposing: dict[tuple[str, int], int] | None = None   # found on first need: most entities are decided before
     title_key = norm(title_hit) if title_hit is not None else None
     starts = {fld: _starts(doc) for fld, doc in docs.items()}
@@ -290,18 +308,17 @@ def _group(mentions: list[_Mention], docs: dict[str, Doc], paper: Paper, title_h
         # broad terms annotators may skip ("GPU", "transformer"): known for attributing claims, never reported,
         # so they need no provenance
         reported = not all(m.optional for m in ms)
-        prov = [Provenance.model_construct(paper_id=paper.id, field=m.field,
-                                           sentence=sentence_index(starts[m.field], m.start), start=m.start,
-                                           end=m.end, extractor=EXTRACTOR_VERSION) for m in ms] if reported else []
-        ent = Entity.model_construct(name=name, type=etype, aliases=sorted(forms), proposed=proposed,
-                                     attributes=dict(attrs), mentions=prov)
+        prov: list[dict[str, object]] = [
+            {"paper_id": paper.id, "field": m.field, "sentence": sentence_index(starts[m.field], m.start),
+             "start": m.start, "end": m.end, "extractor": EXTRACTOR_VERSION} for m in ms] if reported else []
+        ent = _Entity(name, etype, sorted(forms), proposed, dict(attrs), prov)
         for m in ms:
             by_form[norm(m.text)] = ent
         if not reported:
             continue
         entities.append(ent)
         by_form[norm(name)] = ent
-    entities.sort(key=lambda e: (e.mentions[0].field != "title", e.mentions[0].start))
+    entities.sort(key=lambda e: (e.mentions[0]["field"] != "title", e.mentions[0]["start"]))
     return entities, by_form
 
 
@@ -384,11 +401,9 @@ def assemble(paper: Paper, title_doc: Doc, abstract_doc: Doc, lex: Lexicon) -> E
     _add_subtitle_techniques(mentions, paper.title, paper.abstract)
     entities, by_form = _group(mentions, docs, paper, hit.text if hit else None)
     claims = list(_claims(paper, abstract_doc, mentions, entities, by_form))
-    # Records are built with `model_construct`: every value here comes from this module's own typed code, and
-    # validating ~12 records an abstract again cost 6% of extraction time. tests/test_extract_records.py
-    # validates whole extractions of three corpora against the models instead.
-    return Extraction.model_construct(id=paper.id, title=paper.title, date=paper.date, entities=entities,
-                                      speedups=claims, extractor=EXTRACTOR_VERSION)
+    return Extraction.model_validate({"id": paper.id, "title": paper.title, "date": paper.date,
+                                      "entities": [e.record() for e in entities], "speedups": claims,
+                                      "extractor": EXTRACTOR_VERSION})
 
 
 def _add_subtitle_techniques(mentions: list[_Mention], title: str, abstract: str) -> None:
@@ -418,13 +433,14 @@ def _add_repeats(mentions: list[_Mention], name: str, text: str) -> None:
                                  display=name))
 
 
-def _claims(paper: Paper, doc: Doc, mentions: list[_Mention], entities: list[Entity], by_form: dict[str, Entity]):
+def _claims(paper: Paper, doc: Doc, mentions: list[_Mention], entities: list[_Entity],
+            by_form: dict[str, _Entity]) -> Iterator[dict[str, object]]:
     full, starts = _text(doc), _starts(doc)
     with_figures = sorted({sentence_index(starts, at) for at in figure_hints(full)})
     if not with_figures:   # many abstracts report no figure
         return
     main = next((e for e in entities if e.proposed and e.type in ("Method", "Model")), None) or next(
-        (e for e in entities if e.mentions[0].field == "title" and e.type in ("Method", "Model")
+        (e for e in entities if e.mentions[0]["field"] == "title" and e.type in ("Method", "Model")
          and not e.attributes.get("org") and not e.attributes.get("kind")), None)
     abstract = [m for m in mentions if m.field == "abstract"]
     spans = sentences(full, starts)
@@ -444,15 +460,13 @@ def _claims(paper: Paper, doc: Doc, mentions: list[_Mention], entities: list[Ent
                 abstract, start_char, fig, by_form) or main
             hardware = respectively.get(raw.start) or _hardware_for(
                 local, fig, [start_char + r.start for r in raws if r.start > raw.start], by_form)
-            yield SpeedupClaim.model_construct(
-                value=float(raw.value), unit=raw.unit, metric=raw.metric, qualifier=raw.qualifier,
-                method=method.name if method else "", baseline=raw.baseline or context,
-                hardware=hardware.name if hardware else "",
-                evidence=text[raw.evidence_start:raw.evidence_end].strip(" ,;"),
-                provenance=Provenance.model_construct(paper_id=paper.id, field="abstract", sentence=i,
-                                                      start=start_char + raw.start, end=start_char + raw.end,
-                                                      extractor=EXTRACTOR_VERSION),
-            )
+            yield {"value": raw.value, "unit": raw.unit, "metric": raw.metric, "qualifier": raw.qualifier,
+                   "method": method.name if method else "", "baseline": raw.baseline or context,
+                   "hardware": hardware.name if hardware else "",
+                   "evidence": text[raw.evidence_start:raw.evidence_end].strip(" ,;"),
+                   "provenance": {"paper_id": paper.id, "field": "abstract", "sentence": i,
+                                  "start": start_char + raw.start, "end": start_char + raw.end,
+                                  "extractor": EXTRACTOR_VERSION}}
 
 
 # the words after a name that make it the sentence's subject: "X achieves", "X architectures achieve"
@@ -464,8 +478,8 @@ _SUBJECT_VERB = re.compile(r"^(?:'s)?(?:\s+(?:architectures?|models?|methods?|ap
                            r"make|render|perform|sustain|decod|generat|requir)", re.I)
 
 
-def _method_for(local: list[_Mention], fig: int, raw, offset: int, by_form: dict[str, Entity],
-                text: str) -> Entity | None:
+def _method_for(local: list[_Mention], fig: int, raw, offset: int, by_form: dict[str, _Entity],
+                text: str) -> _Entity | None:
     """The faster side: the proposed entity nearest before the figure, else the sentence's subject."""
     bstart = offset + raw.baseline_start if raw.baseline_start >= 0 else 10**9
     cands = [by_form[norm(m.text)] for m in local
@@ -480,7 +494,7 @@ def _method_for(local: list[_Mention], fig: int, raw, offset: int, by_form: dict
     return by_form[norm(subject[-1].text)] if subject else None
 
 
-def _recent_proposed(abstract: list[_Mention], sent_start: int, fig: int, by_form: dict[str, Entity]) -> Entity | None:
+def _recent_proposed(abstract: list[_Mention], sent_start: int, fig: int, by_form: dict[str, _Entity]) -> _Entity | None:
     """The paper's own method named last before the figure, within about two sentences: "We propose X. … 2x"."""
     for m in sorted(abstract, key=lambda m: -m.start):
         if sent_start - 400 < m.start < fig and m.type in ("Method", "Model") and m.key:
@@ -491,12 +505,12 @@ def _recent_proposed(abstract: list[_Mention], sent_start: int, fig: int, by_for
 
 
 def _devices_respectively(sentence: str, raws: list, local: list[_Mention], offset: int,
-                          by_form: dict[str, Entity]) -> dict[int, Entity]:
+                          by_form: dict[str, _Entity]) -> dict[int, _Entity]:
     """"On X, Y and Z, it is 1.3x, 1.2x and 1.5x faster … respectively": a list of figures takes the devices
     named before it in order, when there are as many. Keyed by each figure's start in the sentence."""
     if "respectively" not in sentence:
         return {}
-    out: dict[int, Entity] = {}
+    out: dict[int, _Entity] = {}
     lists: dict[tuple[int, int], list[int]] = {}   # figures listed together share their evidence span
     for raw in raws:
         starts = lists.setdefault((raw.evidence_start, raw.evidence_end), [])
@@ -505,7 +519,7 @@ def _devices_respectively(sentence: str, raws: list, local: list[_Mention], offs
     named = [(m.start, by_form.get(norm(m.text))) for m in sorted(local, key=lambda m: m.start)
              if m.type == "Hardware" and m.key.startswith("hw:") and not m.in_phrase]
     for starts in lists.values():
-        devices: list[Entity] = []
+        devices: list[_Entity] = []
         for at, ent in named:
             if at < offset + starts[0] and ent is not None and all(ent is not d for d in devices):
                 devices.append(ent)
@@ -514,7 +528,7 @@ def _devices_respectively(sentence: str, raws: list, local: list[_Mention], offs
     return out
 
 
-def _hardware_for(local: list[_Mention], fig: int, later: list[int], by_form: dict[str, Entity]) -> Entity | None:
+def _hardware_for(local: list[_Mention], fig: int, later: list[int], by_form: dict[str, _Entity]) -> _Entity | None:
     """The device the figure was measured on: the nearest one after it ("40x on A100"), else before it. Figures
     listed with no device between them share the one after the last ("47% lower latency and 4.7x higher
     throughput on edge devices"); ``later`` holds the positions of the sentence's next figures."""
