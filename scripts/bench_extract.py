@@ -86,8 +86,8 @@ def main() -> None:
     for r in rows:
         print(f"{r['mode']:10s} {r['size']:7d} {r['workers']:7d} {r['load_s']:7.2f} {r['seconds']:8.2f} {r['per_s']:11d}"
               f" {r['peak_rss_mib']:12d}")
-    spread = f", {len(ratios)} paired runs: {ratios[0]:.2f}-{ratios[-1]:.2f}" if len(ratios) > 1 else ""
-    print(f"extract / tokenizer throughput ratio: {one['per_s'] / tok['per_s']:.2f} (median{spread}; target >= 0.35)")
+    spread = f", {len(ratios)} paired runs: {ratios[0]:.3f}-{ratios[-1]:.3f}" if len(ratios) > 1 else ""
+    print(f"extract / tokenizer throughput ratio: {one['per_s'] / tok['per_s']:.3f} (median{spread}; target >= 0.35)")
     print(f"peak RSS {small['size']} -> {one['size']} abstracts: {small['peak_rss_mib']} -> {one['peak_rss_mib']} MiB")
     for r in rows[3:]:
         print(f"{r['workers']} workers: {r['per_s'] / one['per_s']:.2f}x the single-process rate")
